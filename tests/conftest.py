@@ -1,0 +1,44 @@
+"""Shared fixtures: a private speech cache, a fake voice with exact lengths, routine texts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voiceguide.model import SAMPLE_RATE
+
+SHORT_ROUTINE = """\
+# Hand warm-up
+
+Hands hold a lot of tension after a day at the keyboard.
+
+## Palm press
+
+1. Rest your right hand on your thumb of the left hand. Press the centre of your right palm for 12 seconds.
+2. Rub the palm in slow circles for 3 seconds.
+
+Repeat on the other hand.
+"""
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test session speaks into its own cache, never the user's."""
+    folder = tmp_path_factory.getbasetemp() / "clip-cache"
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(folder))
+    return folder
+
+
+def fake_measure(kind: str, text: str) -> int:
+    """Lengths a real voice might have: 0.3 s per word, chimes 1 s; exact and repeatable."""
+    if kind == "chime":
+        return SAMPLE_RATE
+    return round(0.3 * SAMPLE_RATE * max(1, len(text.split())))
+
+
+@pytest.fixture
+def short_routine(tmp_path: Path) -> Path:
+    path = tmp_path / "hand_warm_up.txt"
+    path.write_text(SHORT_ROUTINE, encoding="utf-8")
+    return path

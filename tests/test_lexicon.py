@@ -1,0 +1,88 @@
+"""The phrases for time, repetition, sides and breathing, one sentence at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiceguide import lexicon
+
+
+@pytest.mark.parametrize(
+    ("sentence", "seconds"),
+    [
+        ("Press for one minute, keep breathing.", [60]),
+        ("Hold it for 30 seconds.", [30]),
+        ("Keep going for half a minute.", [30]),
+        ("Rub for a minute or two.", [60]),
+        ("Stretch for 2-3 minutes.", [120]),
+        ("Knead for 2 to 3 min.", [120]),
+        ("Hold 90 sec.", [90]),
+        ("Tap for 10 s.", [10]),
+        ("Stay there for five breaths.", [50]),
+        ("Press and count to ten.", [10]),
+        ("Wait a few seconds.", [5]),
+        ("Rest for a minute and a half.", [90]),
+        ("Tense for 5 seconds, then let go for 10 seconds.", [5, 10]),
+        ("Twenty-five seconds on the point is enough.", [25]),
+        ("Do this for 10 minutes a day.", []),
+        ("Place two fingers on the point.", []),
+    ],
+)
+def test_durations(sentence: str, seconds: list[float]) -> None:
+    assert [found.value for found in lexicon.find_durations(sentence)] == seconds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count"),
+    [
+        ("Repeat 3 times.", 3),
+        ("Do this five times.", 5),
+        ("Thumb walk the arch a few times.", 3),
+        ("Complete 2-3 sets.", 2),
+        ("Repeat 2 more times.", 3),
+        ("Do it twice.", 2),
+        ("Repeat once more.", 2),
+        ("Press the point firmly.", None),
+    ],
+)
+def test_repeats(sentence: str, count: int | None) -> None:
+    found = lexicon.find_repeat(sentence)
+    assert (found.value if found else None) == count
+
+
+@pytest.mark.parametrize(
+    ("sentence", "pattern"),
+    [
+        ("Inhale for 4, hold for 7, exhale for 8.", (4, 7, 8)),
+        ("Breathe in for four counts, hold for four, breathe out for four, hold for four.", (4, 4, 4, 4)),
+        ("This is called box breathing.", (4, 4, 4, 4)),
+        ("Try 4-7-8 breathing tonight.", (4, 7, 8)),
+        ("Inhale through the nose for a count of 4 and exhale for 6.", (4, 6)),
+        ("Keep breathing slowly.", None),
+    ],
+)
+def test_breath_patterns(sentence: str, pattern: tuple[float, ...] | None) -> None:
+    found = lexicon.find_breath_pattern(sentence)
+    assert (found.pattern if found else None) == pattern
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "side", "part"),
+    [
+        ("Repeat the same on the other foot.", "mirror", None, "foot"),
+        ("Repeat with the opposite hand.", "mirror", None, "hand"),
+        ("Switch sides.", "mirror", None, None),
+        ("Now the left hand.", "switch", "left", "hand"),
+        ("Hold for 20 seconds on each side.", "each", None, "side"),
+    ],
+)
+def test_side_cues(sentence: str, kind: str, side: str | None, part: str | None) -> None:
+    cue = lexicon.find_side_cue(sentence)
+    assert cue is not None
+    assert (cue.kind, cue.side, cue.part) == (kind, side, part)
+
+
+def test_mirror_swaps_left_and_right_keeping_case() -> None:
+    text = "Hold the Right foot in your left hand; LEFT thumb on top."
+    assert lexicon.mirror_text(text) == "Hold the Left foot in your right hand; RIGHT thumb on top."
+    assert lexicon.mirror_text(lexicon.mirror_text(text)) == text

@@ -1,0 +1,77 @@
+"""The editable routine file: saving and loading keeps the timeline; bad files say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHORT_ROUTINE, fake_measure
+from voiceguide import pipeline, plan, routine_file
+from voiceguide.errors import RoutineError
+from voiceguide.model import Options
+from voiceguide.parse import parse_text
+
+
+def test_saved_routine_file_gives_the_same_timeline(short_routine: Path, tmp_path: Path) -> None:
+    options = Options()
+    direct = plan.build_timeline(pipeline.prepare(short_routine, options), options, fake_measure)
+    saved = tmp_path / "hand.yaml"
+    routine_file.save(pipeline.load_routine(short_routine), saved)
+    again = plan.build_timeline(pipeline.prepare(saved, options), options, fake_measure)
+    assert again.events == direct.events
+    assert again.holds == direct.holds
+
+
+def test_editing_one_seconds_value_changes_only_that_hold(short_routine: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "hand.yaml"
+    routine_file.save(pipeline.load_routine(short_routine), saved)
+    text = saved.read_text(encoding="utf-8")
+    assert "seconds: 12.0" in text
+    saved.write_text(text.replace("seconds: 12.0", "seconds: 40.0", 1), encoding="utf-8")
+    routine = pipeline.prepare(saved, Options())
+    assert sorted(s.seconds for s in routine.steps if s.kind == "press") == [12.0, 40.0]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("title: x\nsections: [", "not valid YAML"),
+        ("title: x\n", "needs `title:` and a list under `sections:`"),
+        (
+            "title: x\nsections:\n  - title: a\n    steps:\n      - text: Press.\n        seconds: -5\n",
+            ":5: seconds must be",
+        ),
+        (
+            "title: x\nsections:\n  - title: a\n    steps:\n      - text: Press.\n        kind: poke\n",
+            ":5: kind must be",
+        ),
+        ("title: x\nsections:\n  - title: a\n    steps:\n      - seconds: 5\n", ":5: a step needs `text:`"),
+        (
+            "title: x\nsections:\n  - title: a\n    steps:\n      - text: Hi\n        colour: red\n",
+            "unknown field `colour`",
+        ),
+        ("title: x\nsections:\n  - title: a\n    steps:\n      - text: Hi\n        breath: [4, 0]\n", "breath must be"),
+    ],
+)
+def test_bad_routine_files_name_the_place(body: str, message: str) -> None:
+    with pytest.raises(RoutineError, match=message.replace("[", r"\[").replace("`", "`")):
+        routine_file.loads(body, "r.yaml")
+
+
+def test_yaml_is_loaded_safely() -> None:
+    body = "title: !!python/object/apply:os.system ['true']\nsections: []\n"
+    with pytest.raises(RoutineError, match="not valid YAML"):
+        routine_file.loads(body, "r.yaml")
+
+
+def test_a_step_may_be_just_its_text() -> None:
+    routine = routine_file.loads("title: Quick\nsections:\n  - title: null\n    steps:\n      - Sit down.\n", "r.yaml")
+    assert [s.text for s in routine.steps] == ["Sit down."]
+
+
+def test_every_step_field_survives_the_round_trip() -> None:
+    original = parse_text(SHORT_ROUTINE, "hand.txt")
+    parsed = routine_file.loads(routine_file.dumps(original), "hand.yaml")
+    assert [s.to_dict() for s in parsed.steps] == [s.to_dict() for s in original.steps]
+    assert parsed.title == original.title

@@ -1,0 +1,3 @@
+from voiceguide.cli import app
+
+app(prog_name="voiceguide")

@@ -1,0 +1,305 @@
+"""The `voiceguide` command: parses options, calls one pipeline function, reports the result.
+
+Results go to stdout, progress and errors to stderr. The project's own errors become a
+one-line message and an exit code (2 for usage, 1 for the rest); --debug shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from voiceguide import pipeline
+from voiceguide.errors import UsageError, VoiceguideError
+from voiceguide.model import Options
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Turn a self-massage, acupressure or breathing routine written as text into a "
+    "voice-guided MP3: every step spoken, every hold exactly timed, breath prompts, chimes.",
+)
+cache_app = typer.Typer(help="Look at or empty the cache of spoken phrases.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+T = TypeVar("T")
+DEFAULTS = Options()
+
+Source = Annotated[
+    Path | None,
+    typer.Argument(
+        help="Routine text (.txt, .md) or routine file (.yaml). Omit for the built-in routine.", show_default=False
+    ),
+]
+Voice = Annotated[str, typer.Option(help="eSpeak NG voice and variant; `voiceguide voices` lists them.")]
+Rate = Annotated[int, typer.Option(help="Speaking rate in words per minute.", min=60, max=300)]
+Hold = Annotated[float | None, typer.Option(help="Make every hold this many seconds.", show_default=False)]
+SetHold = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="STEP=SECONDS: one step's hold (repeat the option for more).", show_default=False),
+]
+Scale = Annotated[float, typer.Option(help="Multiply every duration, e.g. 0.5 for a quick run.")]
+Breath = Annotated[str, typer.Option(help="Breath pace in seconds: IN:OUT, or IN:HOLD:OUT[:HOLD].")]
+NoBreath = Annotated[bool, typer.Option("--no-breath", help="No breath prompts inside holds.")]
+NoIntro = Annotated[bool, typer.Option("--no-intro", help="Leave out the explanatory text; speak only steps.")]
+LeadIn = Annotated[float, typer.Option(help="Seconds of silence before the first word.")]
+Prep = Annotated[float, typer.Option(help="Seconds to get into place between an instruction and its hold.")]
+MaxHold = Annotated[float, typer.Option(help="Refuse any hold longer than this many seconds.")]
+Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+
+
+def _options(
+    voice: str,
+    rate: int,
+    hold: float | None,
+    set_holds: list[str] | None,
+    scale: float,
+    breath: str,
+    no_breath: bool,
+    no_intro: bool,
+    lead_in: float,
+    prep: float,
+    max_hold: float,
+    bitrate: int = DEFAULTS.bitrate,
+) -> Options:
+    if hold is not None and hold <= 0:
+        raise UsageError(f"--hold must be a positive number of seconds, got {hold:g}")
+    if scale <= 0:
+        raise UsageError(f"--scale must be positive, got {scale:g}")
+    for name, value in (("--lead-in", lead_in), ("--prep", prep)):
+        if value < 0:
+            raise UsageError(f"{name} must be 0 or more seconds, got {value:g}")
+    return Options(
+        voice=voice,
+        rate=rate,
+        hold=hold,
+        set_holds=tuple(_parse_set(item) for item in set_holds or ()),
+        scale=scale,
+        breath=parse_breath(breath),
+        no_breath=no_breath,
+        no_intro=no_intro,
+        lead_in=lead_in,
+        prep=prep,
+        max_hold=max_hold,
+        bitrate=bitrate,
+    )
+
+
+def parse_breath(text: str) -> tuple[float, ...]:
+    parts = text.replace("-", ":").split(":")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) not in (2, 3, 4) or any(v <= 0 for v in values):
+        raise UsageError(f"--breath takes 2 to 4 positive seconds like 4:6 or 4:7:8, got {text!r}")
+    return values
+
+
+def _parse_set(item: str) -> tuple[int, float]:
+    step, _, seconds = item.partition("=")
+    try:
+        index, value = int(step), float(seconds)
+    except ValueError:
+        raise UsageError(f"--set takes STEP=SECONDS like 5=45, got {item!r}") from None
+    if value <= 0:
+        raise UsageError(f"--set {item}: seconds must be positive")
+    return index, value
+
+
+@contextmanager
+def _reported(debug: bool) -> Iterator[None]:
+    try:
+        yield
+    except VoiceguideError as error:
+        if debug:
+            raise
+        typer.echo(f"voiceguide: {error}", err=True)
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("voiceguide: interrupted; nothing was written", err=True)
+        raise typer.Exit(130) from None
+
+
+def _run(debug: bool, work: Callable[[], T]) -> T:
+    with _reported(debug):
+        return work()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+@app.command()
+def build(
+    source: Source = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Where to write the MP3 (default: output/<name>.mp3).", show_default=False),
+    ] = None,
+    voice: Voice = DEFAULTS.voice,
+    rate: Rate = DEFAULTS.rate,
+    hold: Hold = None,
+    set_holds: SetHold = None,
+    scale: Scale = 1.0,
+    breath: Breath = "4:6",
+    no_breath: NoBreath = False,
+    no_intro: NoIntro = False,
+    lead_in: LeadIn = DEFAULTS.lead_in,
+    prep: Prep = DEFAULTS.prep,
+    max_hold: MaxHold = DEFAULTS.max_hold,
+    bitrate: Annotated[
+        int, typer.Option(help="MP3 bitrate in kbps: 56, 64, 80, 96, 112, 128, 144 or 160.")
+    ] = DEFAULTS.bitrate,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize every phrase afresh.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Render a routine to a voice-guided MP3, with a cue sheet (.json) and transcripts (.vtt, .lrc).
+
+    Examples:  voiceguide build  ·  voiceguide build my_routine.txt --hold 45  ·
+    voiceguide build routine.yaml -o ~/Music/feet.mp3
+    """
+
+    def work() -> pipeline.BuildResult:
+        options = _options(
+            voice, rate, hold, set_holds, scale, breath, no_breath, no_intro, lead_in, prep, max_hold, bitrate
+        )
+        with _progress() as progress:
+            return pipeline.build(source, options, output, use_cache=not no_cache, progress=progress)
+
+    result = _run(debug, work)
+    seconds = result.timeline.length / result.timeline.sample_rate
+    count = len(result.routine.instructions)
+    typer.echo(f"Wrote {result.mp3} ({_clock(seconds)}, {count} steps, {len(result.timeline.holds)} holds)")
+
+
+@contextmanager
+def _progress() -> Iterator[pipeline.Progress]:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task: list[Any] = []
+
+        def start(label: str, total: int) -> None:
+            if task:
+                bar.update(task[0], completed=bar.tasks[0].total)
+                bar.remove_task(task.pop())
+            task.append(bar.add_task(label, total=total))
+
+        def advance(amount: int) -> None:
+            bar.advance(task[0], amount)
+
+        yield pipeline.Progress(start, advance)
+
+
+@app.command()
+def plan(
+    source: Source = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    save: Annotated[
+        Path | None, typer.Option(help="Write the editable routine file (.yaml) here.", show_default=False)
+    ] = None,
+    voice: Voice = DEFAULTS.voice,
+    rate: Rate = DEFAULTS.rate,
+    hold: Hold = None,
+    set_holds: SetHold = None,
+    scale: Scale = 1.0,
+    breath: Breath = "4:6",
+    no_breath: NoBreath = False,
+    no_intro: NoIntro = False,
+    lead_in: LeadIn = DEFAULTS.lead_in,
+    prep: Prep = DEFAULTS.prep,
+    max_hold: MaxHold = DEFAULTS.max_hold,
+    debug: Debug = False,
+) -> None:
+    """Show how a routine was understood, step by step, without making audio.
+
+    Check the holds, then change them with --hold/--set, or save the routine file, edit it and
+    build that.  Examples:  voiceguide plan my_routine.txt  ·  voiceguide plan --save feet.yaml
+    """
+    from voiceguide import routine_file, sidecars
+
+    def work() -> tuple[Any, Any]:
+        options = _options(voice, rate, hold, set_holds, scale, breath, no_breath, no_intro, lead_in, prep, max_hold)
+        routine, timeline = pipeline.plan(source, options)
+        if save is not None:
+            if save.suffix.lower() not in pipeline.ROUTINE_SUFFIXES:
+                raise UsageError(f"{save}: the routine file must end in .yaml")
+            try:
+                routine_file.save(routine, save)
+            except OSError as error:
+                raise UsageError(f"{save}: could not write ({error.strerror})") from None
+        return routine, timeline
+
+    routine, timeline = _run(debug, work)
+    if as_json:
+        typer.echo(json.dumps(sidecars.plan_json(routine, timeline), indent=1, ensure_ascii=False))
+        return
+    seconds = timeline.length / timeline.sample_rate
+    typer.echo(f"{routine.title} — about {_clock(seconds)}, {len(routine.instructions)} steps")
+    section = None
+    for step in routine.steps:
+        if step.section != section:
+            section = step.section
+            typer.echo(f"\n  {section}" if section else "")
+        time = f"{step.seconds:g} s" if step.is_instruction else ""
+        repeat = f"×{step.repeat}" if step.repeat > 1 else ""
+        side = step.side or ""
+        text = step.announce if step.kind in ("switch", "repeat") and step.announce else step.text
+        text = text if len(text) <= 70 else text[:69] + "…"
+        typer.echo(f"{step.index:>4}  {step.kind:<8} {time:>7} {repeat:<3} {side:<5}  {text}")
+    if save is not None:
+        typer.echo(f"\nSaved the routine file to {save}")
+
+
+@app.command()
+def voices(debug: Debug = False) -> None:
+    """List the voices of the offline speech engine, by language, and the variants.
+
+    Pass one to --voice as ID or ID+VARIANT, e.g.  voiceguide build --voice gmw/en-gb+f3
+    """
+    from voiceguide import speech
+
+    found, variants = _run(debug, lambda: (speech.voices(), speech.variants()))
+    for voice in found:
+        typer.echo(f"{voice.language:<12} {voice.id:<28} {voice.name}")
+    if variants:
+        typer.echo("\nVariants (add as +NAME): " + ", ".join(variants))
+
+
+@cache_app.command("info")
+def cache_info() -> None:
+    """Show where spoken phrases are cached and how much space they take."""
+    from voiceguide import speech
+
+    folder = speech.cache_dir()
+    files = list(folder.glob("*.wav")) if folder.is_dir() else []
+    size = sum(f.stat().st_size for f in files)
+    typer.echo(f"{folder}: {len(files)} phrases, {size / 1e6:.1f} MB")
+
+
+@cache_app.command("clear")
+def cache_clear() -> None:
+    """Delete every cached phrase; the next build speaks them afresh."""
+    from voiceguide import speech
+
+    folder = speech.cache_dir()
+    removed = 0
+    for entry in folder.glob("*.wav") if folder.is_dir() else []:
+        entry.unlink(missing_ok=True)
+        removed += 1
+    typer.echo(f"Removed {removed} cached phrases from {folder}")
+
+
+def main() -> None:  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,406 @@
+"""The phrases a routine uses for time, repetition, sides and breathing, read out of one sentence.
+
+Pure functions over strings. Rules for the vague and the ranged (documented in the README):
+- a range takes its lower bound: "2-3 minutes" is 120 s, "2-3 sets" is 2;
+- vague amounts have fixed values: a few / several = 3, a couple = 2, a few seconds = 5,
+  a few moments = 10, a moment = 5;
+- "count to ten" is 10 s, one count in breathing is 1 s, one breath is BREATH_SECONDS;
+- "repeat N more times" is N + 1 performances.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+BREATH_SECONDS = 10.0  # one slow breath, in and out, for "for five breaths"
+
+_UNITS = {
+    "ones": 1,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_VAGUE = {"few": 3, "several": 3, "couple": 2, "couple of": 2, "some": 3}
+
+_WORD_NUM = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|"
+    r"five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|a hundred|hundred)"
+)
+NUM = rf"(?:\d+(?:[.,]\d+)?|{_WORD_NUM})"
+# A hyphen makes a range only next to a digit ("2-3"); between words it joins them ("twenty-five").
+_RANGE_SEP = r"(?:\s*[–—]\s*|(?<=\d)\s*-\s*|\s*-\s*(?=\d)|\s+(?:to|or)\s+)"
+
+_SECOND = r"(?:seconds?|secs?\.?|s\b)"
+_MINUTE = r"(?:minutes?|mins?\.?|m\b)"
+_HOUR = r"(?:hours?|hrs?\.?|h\b)"
+_UNIT = rf"(?P<unit>{_SECOND}|{_MINUTE}|{_HOUR})"
+
+
+def number(token: str) -> float | None:
+    """The value of a number written in digits or words ("12", "2.5", "twenty-five", "a")."""
+    word = token.strip().lower().replace(",", ".")
+    try:
+        return float(word)
+    except ValueError:
+        pass
+    if word in ("hundred", "a hundred"):
+        return 100.0
+    parts = re.split(r"[- ]", word)
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _UNITS:
+        return float(_TENS[parts[0]] + _UNITS[parts[1]])
+    if word in _TENS:
+        return float(_TENS[word])
+    if word in _UNITS:
+        return float(_UNITS[word])
+    return None
+
+
+def _unit_seconds(unit: str) -> float:
+    unit = unit.lower()
+    if unit.startswith("h"):
+        return 3600.0
+    if unit.startswith("m"):
+        return 60.0
+    return 1.0
+
+
+@dataclass(frozen=True)
+class Found:
+    """A value read from a sentence, with where it stands (for blanking it out)."""
+
+    value: float
+    start: int
+    end: int
+    phrase: str
+
+
+def _found(match: re.Match[str], value: float) -> Found:
+    return Found(value, match.start(), match.end(), match.group(0))
+
+
+_DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), how)
+    for p, how in (
+        (rf"\b(?:a|one) {_MINUTE} and a half\b", "1.5min"),
+        (rf"\b(?P<a>{NUM}) and a half {_UNIT}", "and_half"),
+        (r"\bhalf (?:a|an) (?P<unit>minute|hour)\b", "half"),
+        (r"\b(?:a|one) minute or two\b", "60"),
+        (r"\b(?:a|one) (?:second|moment) or two\b", "5"),
+        (r"\ba couple (?:of )?(?P<unit>seconds|minutes)\b", "couple"),
+        (r"\b(?:a )?(?:few|several) (?P<unit>seconds|minutes)\b", "few"),
+        (r"\b(?:a )?(?:few|several) moments\b", "10"),
+        (r"\b(?:a|one) (?:moment|short moment)\b", "5"),
+        (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM})[- ]?{_UNIT}", "range"),
+        (rf"(?<![\w.])(?P<a>{NUM})[- ]?{_UNIT}", "single"),
+        (r"\b(?:a|an|one|another) (?P<unit>second|minute|hour)\b", "one"),
+        (rf"\bcount(?:ing)? (?:slowly )?(?:to|of) (?P<a>{NUM})\b", "count"),
+        (rf"\b(?:for )?(?:a )?count of (?P<a>{NUM})\b", "count"),
+        (rf"\b(?:for )?(?P<a>{NUM}) (?:(?:slow|deep|full|long|calm|gentle|more|easy),? )*breaths\b", "breaths"),
+        (rf"\bfor (?P<a>{NUM}) counts?\b", "count"),
+    )
+)
+
+
+def find_durations(text: str) -> list[Found]:
+    """Every stated duration in a sentence, in order, without overlaps."""
+    found: list[Found] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, how in _DURATION_PATTERNS:
+        for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            value = _duration_value(match, how)
+            if value is None:
+                continue
+            if _is_frequency(text, match.end()):
+                continue
+            found.append(_found(match, value))
+            taken.append((match.start(), match.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def _duration_value(match: re.Match[str], how: str) -> float | None:
+    groups = match.groupdict()
+    unit = _unit_seconds(groups["unit"]) if groups.get("unit") else 1.0
+    if how == "1.5min":
+        return 90.0
+    if how == "half":
+        return unit / 2
+    if how == "couple":
+        return 2 * unit
+    if how == "few":
+        return 5.0 if unit == 1.0 else 3 * unit
+    if how in ("60", "5", "10"):
+        return float(how)
+    if how == "one":
+        return unit
+    a = number(groups.get("a") or "")
+    if a is None:
+        return None
+    if how == "and_half":
+        return (a + 0.5) * unit
+    if how in ("range", "single"):
+        return a * unit  # a range takes its lower bound
+    if how == "breaths":
+        return a * BREATH_SECONDS
+    return a  # counts are seconds
+
+
+def _is_frequency(text: str, end: int) -> bool:
+    """'10 minutes a day' or 'for 2 weeks' is advice about a habit, not a hold."""
+    rest = text[end : end + 16].lower()
+    return bool(re.match(r"\s*(?:a|per|each|every) (?:day|night|week|morning|evening)", rest))
+
+
+_REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+_REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), how)
+    for p, how in (
+        (rf"\b(?P<a>{NUM}|a few|few|several|a couple of|a couple) more times\b", "more"),
+        (r"\b(?:once|one time) more\b|\bone more time\b|\bonce again\b", "once_more"),
+        (r"\b(?:twice|two times) more\b", "twice_more"),
+        (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
+        (rf"\b(?P<a>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
+        (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
+        (r"\b(?P<w>twice|thrice)\b", "word"),
+    )
+)
+
+
+def find_repeat(text: str) -> Found | None:
+    """The number of performances a sentence asks for ("repeat 3 more times" is 4)."""
+    for pattern, how in _REPEAT_PATTERNS:
+        match = pattern.search(text)
+        if not match:
+            continue
+        groups = match.groupdict()
+        if how == "once_more":
+            return _found(match, 2)
+        if how == "twice_more":
+            return _found(match, 3)
+        if how == "word":
+            return _found(match, _REPEAT_WORDS[groups["w"].lower()])
+        count = _count(groups["a"])
+        if count is None:
+            continue
+        if how == "more":
+            count += 1
+        return _found(match, count)
+    return None
+
+
+def _count(token: str) -> float | None:
+    word = token.lower().removeprefix("a ").strip()
+    if word in _VAGUE:
+        return float(_VAGUE[word])
+    return number(word)
+
+
+_STEP_RANGE = re.compile(
+    rf"\brepeat (?:steps?|numbers?) (?P<a>\d+)(?:{_RANGE_SEP}|\s*(?:and|through|thru)\s*)(?P<b>\d+)",
+    re.IGNORECASE,
+)
+
+
+def find_step_range(text: str) -> tuple[int, int] | None:
+    """'repeat steps 2-4' names list items to do again."""
+    match = _STEP_RANGE.search(text)
+    if not match:
+        return None
+    first, last = int(match.group("a")), int(match.group("b"))
+    return (first, last) if first <= last else (last, first)
+
+
+# Breathing -------------------------------------------------------------------------------
+
+_BREATH_WORD = r"(?:inhale|breathe in|breath in|exhale|breathe out|breath out|hold(?: your breath| it)?|pause|rest)"
+_PHASE = re.compile(
+    rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,30}}?\b(?:for|to|of)?\s*(?:a count of |the count of |a slow count of )?"
+    rf"(?P<n>{NUM})\b(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
+    re.IGNORECASE,
+)
+_NAMED_PATTERNS = (
+    (re.compile(r"\bbox breathing\b|\bsquare breathing\b", re.IGNORECASE), (4.0, 4.0, 4.0, 4.0)),
+    (
+        re.compile(
+            r"\b(\d+)\s*[-:–]\s*(\d+)\s*[-:–]\s*(\d+)(?:\s*[-:–]\s*(\d+))?\b(?!\s*(?:minutes?|seconds?|times|sets))"
+        ),
+        None,
+    ),
+)
+_BREATHING = re.compile(
+    r"\b(?:breaths?|breathe|breathing|inhal\w*|exhal\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class BreathFound(Found):
+    pattern: tuple[float, ...] = ()
+
+
+def find_breath_pattern(text: str) -> BreathFound | None:
+    """A timed breathing pattern: "inhale for 4, hold for 7, exhale for 8" → (4, 7, 8)."""
+    phases = [m for m in _PHASE.finditer(text) if number(m.group("n"))]
+    kinds = [_phase_kind(m.group("what")) for m in phases]
+    if len(phases) >= 2 and "in" in kinds and "out" in kinds:
+        start = kinds.index("in")
+        pattern = [number(m.group("n")) or 0.0 for m in phases[start:]]
+        pattern += [number(m.group("n")) or 0.0 for m in phases[:start]]
+        rotated = kinds[start:] + kinds[:start]
+        if rotated[:2] == ["in", "out"] or rotated[:3] == ["in", "hold", "out"]:
+            span = (phases[0].start(), phases[-1].end())
+            return _pattern_found(tuple(float(x) for x in pattern[:4]), span, text)
+    for regex, fixed in _NAMED_PATTERNS:
+        match = regex.search(text)
+        if not match:
+            continue
+        if fixed is not None:
+            return _pattern_found(fixed, (match.start(), match.end()), text)
+        if _BREATHING.search(text):
+            values = tuple(float(g) for g in match.groups() if g)
+            return _pattern_found(values, (match.start(), match.end()), text)
+    return None
+
+
+def _pattern_found(values: tuple[float, ...], span: tuple[int, int], text: str) -> BreathFound:
+    return BreathFound(sum(values), span[0], span[1], text[span[0] : span[1]], pattern=values)
+
+
+def _phase_kind(word: str) -> str:
+    word = word.lower()
+    if word.startswith("inhale") or word.endswith(" in"):
+        return "in"
+    if word.startswith("exhale") or word.endswith(" out"):
+        return "out"
+    return "hold"
+
+
+def mentions_breathing(text: str) -> bool:
+    return bool(_BREATHING.search(text))
+
+
+# Sides -------------------------------------------------------------------------------------
+
+_SIDE_WORD = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+_MIRROR = re.compile(
+    r"\b(?:repeat|do|perform|same)\b[^.]*?\b(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
+    r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?(?P<part2>sides?|feet|hands|legs|arms)\b"
+    r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b",
+    re.IGNORECASE,
+)
+_SWITCH_TO = re.compile(
+    r"^\s*(?:now|next|then)?,?\s*(?:switch to |move to |change to |onto |to )?"
+    r"the (?P<side>left|right) (?P<part>\w+)\b\s*[.:!]?\s*$"
+    r"|\b(?:now|next),?\s+(?:switch to |move to |change to |work on |do )?"
+    r"(?:the|your) (?P<side2>left|right) (?P<part2>\w+)",
+    re.IGNORECASE,
+)
+_EACH = re.compile(
+    r"\b(?:on|for|with)\s+(?:each|both|either)\s+(?P<part>sides?|feet|foot|hands?|legs?|arms?|shoulders?|ears?|knees?|hips?)\b"
+    r"|\b(?:each|per)\s+side\b|\bboth sides\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SideCue:
+    """A sentence's word on sides: do it again mirrored, switch now, or do it on each side."""
+
+    kind: str  # "mirror", "switch", "each"
+    side: str | None  # for a switch: the side it names
+    part: str | None  # body part named, if any ("foot", "hand")
+    phrase: str
+
+
+def find_side_cue(text: str) -> SideCue | None:
+    match = _MIRROR.search(text)
+    if match:
+        part = match.group("part") or match.group("part3")
+        if match.group("part2"):
+            part = None
+        return SideCue("mirror", None, _singular(part), match.group(0))
+    match = _SWITCH_TO.search(text)
+    if match:
+        side = (match.group("side") or match.group("side2")).lower()
+        part = match.group("part") or match.group("part2")
+        return SideCue("switch", side, _singular(part), match.group(0))
+    match = _EACH.search(text)
+    if match:
+        return SideCue("each", None, _singular(match.group("part")), match.group(0))
+    return None
+
+
+_PLURALS = {"feet": "foot", "sides": "side", "hands": "hand", "legs": "leg", "arms": "arm"}
+
+
+def _singular(word: str | None) -> str | None:
+    if not word:
+        return None
+    word = word.lower()
+    if word in _PLURALS:
+        return _PLURALS[word]
+    if word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def first_side(text: str) -> tuple[str, str | None] | None:
+    """The first side a sentence names and the word after it: ("right", "foot")."""
+    match = re.search(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE)
+    if not match:
+        return None
+    part = match.group(2)
+    if part and part.lower() in ("side", "sides", "and", "or", "to", "of", "then"):
+        part = "side" if part.lower().startswith("side") else None
+    return match.group(1).lower(), _singular(part)
+
+
+def mirror_text(text: str) -> str:
+    """Swap left and right, keeping case: mirroring twice gives the text back."""
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        other = "right" if word.lower() == "left" else "left"
+        if word.isupper():
+            return other.upper()
+        if word[0].isupper():
+            return other.capitalize()
+        return other
+
+    return _SIDE_WORD.sub(swap, text)
+
+
+def other_side(side: str) -> str:
+    return "left" if side == "right" else "right"

@@ -1,0 +1,146 @@
+"""The whole path, one function per command: source → Routine → Timeline → MP3 and sidecars."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from voiceguide import plan as planner
+from voiceguide import routine_file
+from voiceguide.errors import RoutineError, UsageError
+from voiceguide.model import Options, Routine, Timeline
+from voiceguide.parse import parse_text
+
+BUILTIN = "foot_reflexology.txt"
+ROUTINE_SUFFIXES = (".yaml", ".yml")
+MAX_TEXT_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Callbacks the CLI hands in for its progress bar; the library never prints."""
+
+    start: Callable[[str, int], None]
+    advance: Callable[[int], None]
+
+
+def read_source(source: Path | None) -> tuple[str, str]:
+    """The text of a routine and the name to report it by; no source is the built-in routine."""
+    if source is None:
+        text = resources.files("voiceguide.data").joinpath(BUILTIN).read_text(encoding="utf-8")
+        return text, BUILTIN
+    name = str(source)
+    if not source.exists():
+        raise UsageError(f"{name}: no such file; give a routine text (.txt, .md) or routine file (.yaml)")
+    if source.is_dir():
+        raise UsageError(f"{name}: is a folder; give a routine text or routine file inside it")
+    data = source.read_bytes()
+    if len(data) > MAX_TEXT_BYTES:
+        raise RoutineError(
+            f"{len(data) // 1000} kB is more than the {MAX_TEXT_BYTES // 1000} kB a routine may have", name
+        )
+    return decode(data, name), name
+
+
+def decode(data: bytes, name: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise RoutineError("looks like binary data, not text; give a routine written as text", name)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def load_routine(source: Path | None) -> Routine:
+    if source is not None and source.suffix.lower() in ROUTINE_SUFFIXES:
+        if not source.is_file():
+            read_source(source)  # raises the right message
+        return routine_file.loads(read_source(source)[0], str(source))
+    text, name = read_source(source)
+    if not text.strip():
+        raise RoutineError("is empty; write the routine's steps in it", name)
+    routine = parse_text(text, name)
+    if not routine.instructions:
+        raise RoutineError(
+            "found no instruction to guide (steps are sentences like 'Press the point for one minute.')", name
+        )
+    return routine
+
+
+def prepare(source: Path | None, options: Options) -> Routine:
+    return planner.apply_options(load_routine(source), options)
+
+
+def plan(source: Path | None, options: Options) -> tuple[Routine, Timeline]:
+    routine = prepare(source, options)
+    return routine, planner.build_timeline(routine, options, planner.estimate(options))
+
+
+def slug(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:60] or "routine"
+
+
+def default_output(source: Path | None, routine: Routine) -> Path:
+    name = slug(source.stem if source is not None else routine.title)
+    return Path("output") / f"{name}.mp3"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    mp3: Path
+    timeline: Timeline
+    routine: Routine
+    synthesized: int
+
+
+def build(
+    source: Path | None,
+    options: Options,
+    output: Path | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> BuildResult:
+    from voiceguide import render, speech
+
+    routine = prepare(source, options)
+    out = output or default_output(source, routine)
+    if out.is_dir():
+        raise UsageError(f"{out}: is a folder; give a file name such as {out / 'routine.mp3'}")
+    if out.suffix.lower() != ".mp3":
+        raise UsageError(f"{out}: the output must be an .mp3 file")
+    if output is None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    if options.bitrate not in render.BITRATES:
+        raise UsageError(f"--bitrate must be one of {', '.join(map(str, render.BITRATES))} kbps, got {options.bitrate}")
+    voice = speech.resolve_voice(options.voice)
+    bank = speech.ClipBank(
+        speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch),
+        speech.cache_dir() if use_cache else None,
+    )
+    texts = [text for _, text in planner.phrases(routine, options)]
+    if progress:
+        progress.start("Speaking", len(texts))
+    bank.prepare(texts, progress.advance if progress else None)
+    measure = _measure(bank.clips, options)
+    timeline = planner.build_timeline(routine, options, measure)
+    if progress:
+        progress.start("Encoding", timeline.length)
+    render.render(timeline, bank.clips, options, render.Outputs.beside(out), progress.advance if progress else None)
+    return BuildResult(out, timeline, routine, bank.synthesized)
+
+
+def _measure(clips: dict, options: Options) -> planner.Measure:  # type: ignore[type-arg]
+    from voiceguide.chime import CHIME_SECONDS
+
+    def measure(kind: str, text: str) -> int:
+        if kind == "chime":
+            return round(CHIME_SECONDS[text] * options.sample_rate)
+        return int(clips[text].frame_count())
+
+    return measure

@@ -1,0 +1,112 @@
+"""Timeline → the files that travel with the MP3: cue sheet (JSON), WebVTT and LRC transcripts.
+
+Also the `plan --json` document. Seconds appear here, and only here, as the edge format.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voiceguide.model import Routine, Step, Timeline
+
+
+def step_json(step: Step, with_source: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "index": step.index,
+        "text": step.text,
+        "kind": step.kind,
+        "seconds": step.seconds,
+        "seconds_from": step.seconds_from,
+        "repeat": step.repeat,
+        "side": step.side,
+        "section": step.section,
+        "breath": list(step.breath) if step.breath else None,
+    }
+    if step.announce:
+        data["announce"] = step.announce
+    if step.copy_of is not None:
+        data["copy_of"] = step.copy_of
+    if with_source:
+        data["source_line"] = step.source_line
+    return data
+
+
+def cue_sheet(timeline: Timeline) -> dict[str, Any]:
+    sec = timeline.seconds
+    return {
+        "title": timeline.title,
+        "duration": sec(timeline.length),
+        "sample_rate": timeline.sample_rate,
+        "events": [
+            {"start": sec(e.start), "end": sec(e.end), "kind": e.kind, "text": e.text, "step": e.step}
+            for e in timeline.events
+        ],
+        "holds": [
+            {"step": h.step, "start": sec(h.start), "end": sec(h.end), "seconds": h.seconds} for h in timeline.holds
+        ],
+        "steps": [step_json(s, with_source=True) for s in timeline.steps],
+    }
+
+
+def plan_json(routine: Routine, timeline: Timeline) -> dict[str, Any]:
+    return {
+        "title": routine.title,
+        "steps": [step_json(s, with_source=True) for s in routine.steps],
+        "duration_estimate": timeline.seconds(timeline.length),
+    }
+
+
+def _spoken(timeline: Timeline) -> list[tuple[int, int, str]]:
+    return [(e.start, e.end, e.text) for e in timeline.events if e.kind in ("speech", "breath")]
+
+
+def _vtt_time(samples: int, rate: int) -> str:
+    ms = round(samples * 1000 / rate)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
+
+
+def webvtt(timeline: Timeline) -> str:
+    lines = ["WEBVTT", ""]
+    rate = timeline.sample_rate
+    for number, (start, end, text) in enumerate(_spoken(timeline), 1):
+        lines += [str(number), f"{_vtt_time(start, rate)} --> {_vtt_time(end, rate)}", text, ""]
+    return "\n".join(lines)
+
+
+def lrc(timeline: Timeline) -> str:
+    lines = [f"[ti:{timeline.title}]"]
+    for start, _, text in _spoken(timeline):
+        centis = round(start * 100 / timeline.sample_rate)
+        minutes, rest = divmod(centis, 6000)
+        lines.append(f"[{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}]{text}")
+    return "\n".join(lines) + "\n"
+
+
+def chapters(timeline: Timeline) -> list[tuple[int, int, str]]:
+    """One chapter per step that has its own audio: (start, end, short title) in samples.
+
+    A chapter runs from its step's first event to the next chapter's start, so chapters
+    tile the track from the first step on (the title and lead-in belong to the first).
+    """
+    firsts: dict[int, int] = {}
+    for event in timeline.events:
+        if event.step is not None and event.step not in firsts:
+            firsts[event.step] = event.start
+    steps = {s.index: s for s in timeline.steps}
+    starts = sorted((start, index) for index, start in firsts.items())
+    result = []
+    for position, (start, index) in enumerate(starts):
+        end = starts[position + 1][0] if position + 1 < len(starts) else timeline.length
+        begin = 0 if position == 0 else start
+        result.append((begin, end, short_title(steps[index])))
+    return result
+
+
+def short_title(step: Step) -> str:
+    text = step.announce if step.kind in ("switch", "repeat") and step.announce else step.text
+    words = text.split()
+    title = " ".join(words[:7]) + ("…" if len(words) > 7 else "")
+    return f"{step.index}. {title}"

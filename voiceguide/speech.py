@@ -1,0 +1,289 @@
+"""Phrases → audio clips: the offline voice (pyttsx3 on eSpeak NG) behind a narrow interface.
+
+Which eSpeak NG is used: the library shipped in the `espeakng-loader` wheel wins whenever it is
+installed, even if the system has its own, so that the same routine sounds the same on every
+machine. A system libespeak-ng is used only where no wheel exists for the platform.
+
+Nothing here touches the engine at import time; the first synthesis loads it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import difflib
+import gc
+import hashlib
+import io
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from voiceguide.errors import SynthesisError, UsageError
+from voiceguide.model import SAMPLE_RATE
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
+
+CLIP_FORMAT = 2  # bump when clip processing changes, so old cache entries are not reused
+SILENCE_DBFS = -50.0  # quieter than this at a clip's edges is trimmed away
+FADE_MS = 8  # short fades on every clip edge, so no cut ever clicks
+
+
+class Synthesizer(Protocol):
+    """Speaks one phrase into a WAV file; `cache_key` names everything that shapes the sound."""
+
+    def cache_key(self) -> str: ...
+
+    def synthesize(self, text: str, wav_path: Path) -> None: ...
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str
+    name: str
+    language: str
+
+
+_engine: Any = None
+
+
+def _load_espeak() -> str:
+    """Make libespeak-ng loadable for pyttsx3; return which library was chosen."""
+    try:
+        import espeakng_loader
+    except ImportError:
+        return "system"
+    library = espeakng_loader.get_library_path()
+    # pyttsx3 opens "libespeak-ng.so.1" by name; a library already loaded with that soname and
+    # RTLD_GLOBAL is the one the dynamic loader hands back, so the wheel's copy wins.
+    ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
+    os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
+    return "espeakng-loader"
+
+
+def engine() -> Any:
+    """The process's one pyttsx3 engine on eSpeak (eSpeak initialises once per process)."""
+    global _engine
+    if _engine is None:
+        _load_espeak()
+        try:
+            import pyttsx3
+
+            # pyttsx3 prints while it starts on some platforms: keep our stdout clean.
+            with contextlib.redirect_stdout(io.StringIO()):
+                _engine = pyttsx3.init(driverName="espeak")
+        except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError/ImportError
+            raise SynthesisError(_engine_fix(error)) from error
+        atexit.register(_release_engine)
+    return _engine
+
+
+def _release_engine() -> None:
+    """Drop the engine while modules are still alive: pyttsx3 2.99's DriverProxy.__del__ uses
+    `contextlib` and prints an AttributeError to stderr when it runs during interpreter teardown."""
+    global _engine
+    _engine = None
+    gc.collect()
+
+
+def _engine_fix(error: Exception) -> str:
+    system = platform.system()
+    if system == "Linux":
+        hint = "reinstall with `pip install -e .` (it brings espeakng-loader) or `apt install libespeak-ng1`"
+    elif system == "Darwin":
+        hint = "reinstall with `pip install -e .` or `brew install espeak-ng`"
+    else:
+        hint = "reinstall with `pip install -e .` or install eSpeak NG from its releases page"
+    return f"no usable speech engine ({error}); {hint}"
+
+
+def engine_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = []
+    for package in ("pyttsx3", "espeakng-loader"):
+        try:
+            parts.append(f"{package}={version(package)}")
+        except PackageNotFoundError:
+            parts.append(f"{package}=none")
+    return ",".join(parts)
+
+
+def voices() -> list[VoiceInfo]:
+    found = engine().getProperty("voices")
+    return sorted(
+        (VoiceInfo(v.id, v.name, (v.languages or ["?"])[0]) for v in found),
+        key=lambda v: (v.language, v.id),
+    )
+
+
+def variants() -> list[str]:
+    """eSpeak NG voice variants ("+f2", "+m3", "+whisper"), from its data folder."""
+    data = os.environ.get("ESPEAK_DATA_PATH")
+    if not data:
+        return []
+    folder = Path(data) / "voices" / "!v"
+    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def resolve_voice(voice: str) -> str:
+    """Check a voice such as "gmw/en-us+f2" or "en-gb" against the engine; suggest on a miss."""
+    if voice.lower().startswith(("mb/", "mb-")):
+        raise UsageError(f"voice {voice!r} is an MBROLA voice, which needs MBROLA installed; pick another")
+    engine()
+    base, _, variant = voice.partition("+")
+    known = voices()
+    ids = {v.id.lower(): v.id for v in known}
+    short = {v.id.lower().split("/")[-1]: v.id for v in known}
+    names = {v.name.lower(): v.id for v in known}
+    key = base.lower()
+    match = ids.get(key) or short.get(key) or names.get(key)
+    if match is None:
+        close = difflib.get_close_matches(key, list(short) + list(names), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"unknown voice {voice!r}{hint} (`voiceguide voices` lists them)")
+    if variant:
+        available = {v.lower(): v for v in variants()}
+        if variant.lower() not in available:
+            close = difflib.get_close_matches(variant.lower(), list(available), n=3, cutoff=0.6)
+            hint = f"; did you mean +{', +'.join(close)}?" if close else ""
+            raise UsageError(f"unknown voice variant '+{variant}'{hint} (`voiceguide voices` lists them)")
+        return f"{match}+{available[variant.lower()]}"
+    return match
+
+
+class Pyttsx3Synthesizer:
+    """pyttsx3's eSpeak driver. The text is passed as plain text, never as SSML markup."""
+
+    def __init__(self, voice: str, rate: int, pitch: int) -> None:
+        self.voice = voice
+        self.rate = rate
+        self.pitch = pitch
+
+    def cache_key(self) -> str:
+        return f"pyttsx3-espeak|{engine_version()}|{self.voice}|{self.rate}|{self.pitch}"
+
+    def synthesize(self, text: str, wav_path: Path) -> None:
+        tts = engine()
+        tts.setProperty("voice", self.voice)
+        tts.setProperty("rate", self.rate)
+        tts.setProperty("pitch", self.pitch)
+        # pyttsx3 2.99 keeps only the last of several queued save_to_file calls, so one clip
+        # per runAndWait; and it prints "Audio saved to …" on stdout, which is the CLI's.
+        with contextlib.redirect_stdout(io.StringIO()):
+            tts.save_to_file(text, str(wav_path))
+            tts.runAndWait()
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get("VOICEGUIDE_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("voiceguide")) / "clips"
+
+
+class ClipBank:
+    """Synthesizes each distinct phrase once, trims and fades it, and caches it on disk.
+
+    Cache entries are content-addressed WAV files written atomically (temp file, then
+    os.replace); an entry that cannot be read is a miss and is written again.
+    """
+
+    def __init__(self, synthesizer: Synthesizer, folder: Path | None) -> None:
+        self.synthesizer = synthesizer
+        self.folder = folder
+        self.clips: dict[str, AudioSegment] = {}
+        self.synthesized = 0
+
+    def prepare(self, texts: Iterable[str], progress: Callable[[int], None] | None = None) -> None:
+        for text in texts:
+            if text not in self.clips:
+                self.clips[text] = self._clip(text)
+            if progress:
+                progress(1)
+
+    def _entry(self, text: str) -> Path | None:
+        if self.folder is None:
+            return None
+        key = json.dumps([CLIP_FORMAT, self.synthesizer.cache_key(), text])
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+
+    def _clip(self, text: str) -> AudioSegment:
+        entry = self._entry(text)
+        if entry is not None and entry.exists():
+            cached = _read_clip(entry)
+            if cached is not None:
+                return cached
+        clip = self._synthesize(text)
+        if entry is not None:
+            _write_atomic(entry, clip)
+        return clip
+
+    def _synthesize(self, text: str) -> AudioSegment:
+        AudioSegment = pydub().AudioSegment
+
+        with tempfile.TemporaryDirectory(prefix="voiceguide-") as tmp:
+            wav = Path(tmp) / "clip.wav"
+            for _attempt in range(2):  # an empty clip is retried once, then it is an error
+                self.synthesizer.synthesize(text, wav)
+                self.synthesized += 1
+                if wav.exists() and wav.stat().st_size > 44:
+                    raw = AudioSegment.from_wav(wav).set_channels(1).set_sample_width(2)
+                    clip = finish_clip(raw.set_frame_rate(SAMPLE_RATE))
+                    if len(clip) >= 50:
+                        return clip
+        raise SynthesisError(f"the voice produced no sound for: {text!r}")
+
+
+def pydub() -> Any:
+    """pydub, imported quietly: it warns at import when ffmpeg is missing, which is fine here
+    (only WAV is read through it; MP3 is encoded by soundfile)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Couldn't find ff", category=RuntimeWarning)
+        import pydub as module
+    return module
+
+
+def finish_clip(clip: AudioSegment) -> AudioSegment:
+    """Trim silent edges to the sample and fade both ends."""
+    import numpy as np
+
+    samples = np.frombuffer(clip.raw_data, dtype=np.int16)
+    threshold = 32768 * 10 ** (SILENCE_DBFS / 20)
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    if len(loud) == 0:
+        return clip[:0]
+    trimmed = clip._spawn(samples[loud[0] : loud[-1] + 1].tobytes())
+    return trimmed.fade_in(FADE_MS).fade_out(FADE_MS)
+
+
+def _read_clip(entry: Path) -> AudioSegment | None:
+    try:
+        clip = pydub().AudioSegment.from_wav(entry)
+    except Exception:  # any unreadable entry is a miss: it is synthesized and written again
+        return None
+    return clip if len(clip) >= 50 else None
+
+
+def _write_atomic(entry: Path, clip: AudioSegment) -> None:
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".wav")
+        with os.fdopen(handle, "wb") as out:
+            clip.export(out, format="wav")
+        os.replace(temp, entry)
+    except OSError:
+        # The cache only saves time; a read-only or full cache folder must not fail a build.
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(temp)
