@@ -317,7 +317,9 @@ _SIDE_WORD = re.compile(r"\b(left|right)\b", re.IGNORECASE)
 _MIRROR = re.compile(
     r"\b(?:repeat|do|perform|same)\b[^.]*?\b(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
     r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?(?P<part2>sides?|feet|hands|legs|arms)\b"
-    r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b",
+    r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
+    r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
+    r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b",
     re.IGNORECASE,
 )
 _SWITCH_TO = re.compile(
@@ -376,10 +378,19 @@ def _singular(word: str | None) -> str | None:
     return word
 
 
+_TOOL = re.compile(r"\b(?:with|using|in|into|by|from|through)\s+(?:your|the|one|a)\s+$", re.IGNORECASE)
+
+
 def first_side(text: str) -> tuple[str, str | None] | None:
-    """The first side a sentence names and the word after it: ("right", "foot")."""
-    match = re.search(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE)
-    if not match:
+    """The side a sentence works on and the word after it: ("right", "foot").
+
+    "Support your right foot with your left hand": the hand doing the work ("with your left
+    hand") is the tool, not the side; the first side named otherwise is the one worked on.
+    """
+    matches = list(re.finditer(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE))
+    worked = [m for m in matches if not _TOOL.search(text[max(0, m.start() - 14) : m.start()])]
+    match = (worked or matches or [None])[0]
+    if match is None:
         return None
     part = match.group(2)
     if part and part.lower() in ("side", "sides", "and", "or", "to", "of", "then"):

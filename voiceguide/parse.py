@@ -41,7 +41,9 @@ _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
 _RULE = re.compile(r"^\s*(?:[-*_=~]\s*){3,}$")
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_]+?)(?:\*\*|__)\s*:?\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "approx.", "min.", "sec.", "secs.", "mins.", "dr.", "st.", "vs.", "no.")
+# Abbreviations after which a capital letter does not start a sentence. "min." and "sec." are
+# not among them: in routines they end sentences far more often than they abbreviate mid-way.
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|approx|dr|st|vs|no|fig|cf)\.|\b[A-Z]\.)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,13 @@ def normalize(text: str) -> str:
     return text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
 
 
+def _title_case(text: str) -> bool:
+    """'Evening Foot Care' or 'Benefits:' rather than 'Sit down and relax'."""
+    long_words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 4]
+    capitals = sum(w[0].isupper() for w in long_words)
+    return text.endswith(":") or (bool(long_words) and capitals >= max(1, round(0.6 * len(long_words) + 0.01)))
+
+
 def _is_title_line(text: str) -> bool:
     """A short line standing alone that names a part rather than telling what to do."""
     words = text.rstrip(":").split()
@@ -85,11 +94,24 @@ def blocks_of(text: str) -> list[Block]:
     def flush() -> None:
         nonlocal para, item, item_number
         if item:
+            first = clean_inline(item[0][1])
+            if len(item) > 1 and _is_title_line(first) and len(first.split()) <= 8:
+                # "1. Chin tuck" over an indented description: the first line names the step.
+                blocks.append(Block("heading", first.rstrip(":"), item[0][0], level=4))
+                item = item[1:]
             joined, offsets = _join(item)
             if joined:
                 blocks.append(Block("item", joined, item[0][0], item_number, lines=offsets))
         if para:
             joined, offsets = _join(para)
+            first = clean_inline(para[0][1])
+            if len(para) == 1 and _is_title_line(joined) and (not blocks or _title_case(joined)):
+                blocks.append(Block("heading", joined.rstrip(":"), para[0][0], level=1 if not blocks else 3))
+                joined = ""
+            elif len(para) > 1 and _is_title_line(first) and len(first.split()) <= 6 and para[1][1][:1].isupper():
+                # "Finishing stretch" on its own line, the text under it starting on the next
+                blocks.append(Block("heading", first.rstrip(":"), para[0][0], level=3))
+                joined, offsets = _join(para[1:])
             if joined:
                 blocks.append(Block("para", joined, para[0][0], lines=offsets))
         para, item, item_number = [], None, None
@@ -170,7 +192,7 @@ def sentences(text: str) -> list[tuple[int, str]]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         before = text[start : match.start()].rstrip()
-        if before.lower().endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", before):
+        if _ABBREVIATION.search(before):
             continue
         chunk = text[start : match.start()].strip()
         if chunk:
@@ -185,18 +207,20 @@ def sentences(text: str) -> list[tuple[int, str]]:
 # Units ---------------------------------------------------------------------------------------
 
 _VERBS = {
-    "position": "sit stand lie lay place put take find locate position cross support hold grasp grip "
-    "cup bring lift raise lower turn rotate point rest set start begin close open move uncross wash dry "
-    "interlace clasp bend straighten draw pull reach spread curl flex extend tuck drop sink shift "
-    "return come get make allow let use keep stay remain stretch lean tilt slide gather elevate "
-    "direct decrease reduce increase ease lighten loosen adjust",
+    "position": "sit stand lie lay kneel place put take find locate position cross uncross support grasp grip "
+    "cup bring lift raise lower turn rotate point set close open move wash dry interlace clasp link bend "
+    "straighten draw pull reach spread curl flex extend tuck drop sink shift return come get make form allow "
+    "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
+    "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "
+    "bounce hang fold look gaze blink swallow hum step march choose pick try aim start begin finish end add "
+    "give warm cool check lengthen widen reverse alternate",
     "press": "press push pinch apply squeeze compress",
     "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
-    "shake pat wiggle stroke smooth pinch-roll milk twist drum pummel",
-    "hold": "tense tighten clench contract hold",
+    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap",
+    "hold": "tense tighten contract hold stretch",
     "breath": "breathe inhale exhale",
-    "rest": "relax release notice feel focus observe soften scan imagine visualize picture let rest "
-    "continue repeat switch change pause wait count sense enjoy smile sigh yawn",
+    "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
+    "repeat switch change pause wait sense enjoy smile sigh yawn settle melt listen",
 }
 _IMPERATIVE = {verb for words in _VERBS.values() for verb in words.split()}
 _FILLER = {
@@ -226,9 +250,6 @@ _FILLER = {
     "just",
     "please",
     "to",
-    "finish",
-    "begin",
-    "start",
     "once",
     "so",
 }
@@ -281,6 +302,8 @@ class Unit:
     breath: lexicon.BreathFound | None = None
     side_cue: lexicon.SideCue | None = None
     step_range: tuple[int, int] | None = None
+    block: int = 0  # which paragraph or list item it came from
+    split_tail: bool = False  # split off the end of a sentence ("…, then repeat on the other hand")
 
 
 def _words(text: str) -> list[str]:
@@ -300,38 +323,14 @@ def _leading_verb(text: str) -> str | None:
     return None
 
 
-_NOT_VERB_SECOND = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "can",
-        "will",
-        "may",
-        "might",
-        "could",
-        "would",
-        "should",
-        "has",
-        "have",
-        "had",
-        "helps",
-        "help",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "'s",
-        "s",
-        "points",
-        "point",
-        "reflexology",
-        "massage",
-        "therapy",
-    ]
+# Words that follow an imperative verb: its object's determiner, a particle or an adverb.
+_VERB_OBJECT = frozenset(
+    "your the a an this that these those it them both each one two three some all up down in on out off "
+    "back into onto over through gently slowly firmly softly to with for yourself around along across "
+    "away together apart forward backward".split()
 )
+# "Hands: make a fist." A short label before a colon names the part, not the action.
+_LABEL = re.compile(r"^\s*(?:[A-Za-z][\w'-]*\s*){1,4}:\s+(?=\S)")
 
 
 def is_instruction(text: str, from_list: bool) -> bool:
@@ -342,9 +341,11 @@ def is_instruction(text: str, from_list: bool) -> bool:
     words = _words(stripped)
     if not words:
         return False
+    stripped = _LABEL.sub("", stripped)
+    words = _words(stripped) or words
     lead = [w for w in words if w not in _FILLER] or words
     first = lead[0]
-    if first in _IMPERATIVE:
+    if first in _IMPERATIVE or words[0] in _IMPERATIVE:
         return True
     opening, _, after = stripped.partition(",")
     if after and len(opening) <= 60 and re.match(_OPENING_CLAUSE, opening.strip(), re.IGNORECASE):
@@ -358,7 +359,7 @@ def is_instruction(text: str, from_list: bool) -> bool:
     # An unlisted verb ("Decrease the pressure…", "Direct your attention…"): the sentence speaks to
     # the reader and opens with a word that is not a noun, gerund or adverb followed by a verb.
     second = lead[1] if len(lead) > 1 else ""
-    looks_verb = not re.search(r"(?:ing|ly|ed|[^s]s)$", first) and second not in _NOT_VERB_SECOND
+    looks_verb = not re.search(r"(?:ing|ly|ed|[^s]s)$", first) and second in _VERB_OBJECT
     addressed = bool(re.search(r"\b(?:your|yourself|you)\b", stripped, re.IGNORECASE))
     return looks_verb and (addressed or from_list)
 
@@ -369,10 +370,22 @@ _OPENING_CLAUSE = (
 )
 
 
+def _stems(word: str) -> set[str]:
+    """A word and the verbs it may be a form of: tapping → tap, shaking → shake, presses → press."""
+    stems = {word}
+    for suffix in ("ing", "es", "s", "ed"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            base = word[: -len(suffix)]
+            stems |= {base, base + "e"}
+            if len(base) > 2 and base[-1] == base[-2]:
+                stems.add(base[:-1])
+    return stems
+
+
 def kind_of(text: str) -> str:
     """What an instruction asks for, by the strongest action it names."""
     lowered = _EASE_PRESSURE.sub(" ", text.lower())
-    words = set(_words(lowered))
+    words = {stem for word in _words(lowered) for stem in _stems(word)}
     if (
         lexicon.find_breath_pattern(text)
         or _leading_verb(lowered) in ("breathe", "inhale", "exhale")
@@ -411,10 +424,14 @@ def kind_of(text: str) -> str:
 
 def _split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
-    parts = re.split(r"(?:,\s*|;\s*|\s+)(?=(?:and\s+)?then\b)", text)
-    if len(parts) > 1 and all(lexicon.find_durations(p) for p in parts) and not lexicon.find_breath_pattern(text):
-        return [p.strip() for p in parts]
-    return [text]
+    parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|\s+)(?=(?:and\s+)?then\b)", text)]
+    if len(parts) < 2 or lexicon.find_breath_pattern(text):
+        return [text]
+    timed = all(lexicon.find_durations(p) for p in parts)
+    counted = all(lexicon.find_repeat(p) for p in parts)
+    cue = lexicon.find_side_cue(parts[-1])
+    directive = cue is not None and cue.kind in ("mirror", "switch") and not lexicon.find_side_cue(parts[0])
+    return parts if timed or counted or directive else [text]
 
 
 def _split_directive(text: str, cue: lexicon.SideCue) -> list[str]:
@@ -438,15 +455,19 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
             else:
                 section = block.text
             continue
-        if block.kind == "item":
-            pieces = [(block.line, block.text)]
-        else:
-            pieces = [(_line_at(block, offset), s) for offset, s in sentences(block.text)]
+        pieces = [(_line_at(block, offset), s) for offset, s in sentences(block.text)]
         for line, text in pieces:
+            lead: Unit | None = None
             for part in _split_then(text):
                 cue = lexicon.find_side_cue(part)
-                for piece in _split_directive(part, cue) if cue and cue.kind != "each" else [part]:
-                    units.append(_unit(piece, line, section, block))
+                whole = cue is None or cue.kind == "each" or lexicon.find_step_range(part)
+                for piece in [part] if whole else _split_directive(part, cue):
+                    unit = _unit(piece, line, section, block, position)
+                    if lead is not None:
+                        unit.split_tail = True
+                        unit.instruction = unit.instruction or lead.instruction  # "…, then forward ten times"
+                    lead = lead or unit
+                    units.append(unit)
     return title, units
 
 
@@ -458,9 +479,9 @@ def _line_at(block: Block, offset: int) -> int:
     return line
 
 
-def _unit(text: str, line: int, section: str | None, block: Block) -> Unit:
+def _unit(text: str, line: int, section: str | None, block: Block, block_id: int) -> Unit:
     from_list = block.kind == "item"
-    unit = Unit(text, line, section, from_list, number=block.number)
+    unit = Unit(text, line, section, from_list, number=block.number, block=block_id)
     unit.breath = lexicon.find_breath_pattern(text)
     blanked = text
     if unit.breath:
@@ -472,24 +493,70 @@ def _unit(text: str, line: int, section: str | None, block: Block) -> Unit:
     unit.instruction = is_instruction(text, from_list) or bool(unit.step_range)
     if unit.side_cue and unit.side_cue.kind in ("mirror", "switch"):
         unit.instruction = True
+    if _FREQUENCY.search(text) and not unit.durations:
+        unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
+    if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range):
+        unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
     return unit
+
+
+_CONDITION = re.compile(
+    r"^(?:if|unless|should)\b|\b(?:if|unless) (?:you|it|there|any|anything|the|your)\b", re.IGNORECASE
+)
+_FREQUENCY = re.compile(
+    r"\b(?:every|each|once|twice|\w+ times)\s+(?:a\s+|per\s+)?(?:hour|day|morning|evening|night|week)s?\b"
+    r"|\b(?:daily|weekly|nightly)\b|\bevery (?:few |couple of )?(?:hours?|days?)\b|\bhour or two\b",
+    re.IGNORECASE,
+)
 
 
 # Steps ----------------------------------------------------------------------------------------
 
 
-def _is_modifier(unit: Unit) -> bool:
-    """A sentence that only times or repeats the instruction before it."""
-    if unit.side_cue or unit.step_range:
+def _accompanies(unit: Unit) -> bool:
+    """ "Breathe out as you let the head sink." goes with the step before it, untimed."""
+    words = _words(unit.text)
+    return (
+        bool(words)
+        and words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling")
+        and not (unit.durations or unit.breath or unit.repeat or unit.side_cue)
+    )
+
+
+def _is_each_directive(unit: Unit) -> bool:
+    """ "Do both stretches on each side." asks for what came before, on both sides."""
+    cue = unit.side_cue
+    if cue is None or cue.kind != "each" or unit.durations:
         return False
-    if unit.durations and _MODIFIER.match(unit.text):
-        rest = unit.text[_MODIFIER.match(unit.text).end() :]  # type: ignore[union-attr]
-        first = unit.durations[0]
-        head = unit.text[: first.start]
+    rest = _REPEAT_ONLY_WORDS.sub(" ", unit.text.replace(cue.phrase, " "))
+    return all(w in _GROUP_WORDS for w in _words(rest))
+
+
+_GROUP_WORDS = frozenset("both these those stretches exercises movements steps points moves poses of".split())
+
+_BARE_OBJECT = frozenset("for it this that them here there the position pose stretch tension pressure point".split())
+
+
+def _is_modifier(unit: Unit) -> bool:
+    """A sentence that only times or repeats the instruction before it.
+
+    "Hold for 30 seconds.", "Tense for 5 seconds", "Keep pressing for a minute, breathing slowly."
+    or "Repeat 3 times." A verb with an object of its own ("Press the point for 30 seconds")
+    is an instruction of its own.
+    """
+    if unit.step_range or (unit.side_cue and unit.side_cue.kind != "each"):
+        return False
+    if _accompanies(unit):
+        return True
+    if unit.durations:
+        head = _words(_LABEL.sub("", unit.text[: unit.durations[0].start]))
+        rest = [w for w in head if w not in _FILLER and w not in _BARE_OBJECT]
         return (
-            len(_words(head)) <= 6
-            and not re.search(r"\b(?:your|the)\s+(?!pose|position|pressure|stretch|point|tension)\w+", head.lower())
-        ) or not rest
+            len(rest) <= 2
+            and bool(rest)
+            and rest[0] in _IMPERATIVE
+            and all(w in _IMPERATIVE or w.endswith("ing") for w in rest)
+        )
     if unit.repeat:
         leftover = _REPEAT_ONLY_WORDS.sub(" ", unit.text.replace(unit.repeat.phrase, " "))
         return not _words(leftover)
@@ -504,10 +571,14 @@ class _Builder:
     side: str | None = None
     part: str | None = None
     numbered: dict[int, list[int]] = field(default_factory=dict)  # list number → step positions
+    block_of: dict[int, int] = field(default_factory=dict)  # step position → its source block
+    saved_run: list[int] = field(default_factory=list)  # the run before a plain switch
     seen_instruction: bool = False
 
     def add(self, step: Step, unit: Unit | None = None) -> None:
         self.steps.append(step)
+        if unit is not None:
+            self.block_of[len(self.steps) - 1] = unit.block
         if step.is_instruction:
             self.seen_instruction = True
             self.run.append(len(self.steps) - 1)
@@ -523,45 +594,56 @@ def parse_text(text: str, source: str = "") -> Routine:
         if unit.section != b.run_section:
             b.run, b.run_section, b.side, b.part = [], unit.section, None, None
         previous = _last_instruction(b)
-        if unit.instruction and previous is not None and _is_modifier(unit) and _untimed(b.steps[previous]):
+        same_block = previous is not None and b.block_of.get(previous) == unit.block
+        if previous is not None and _times_previous(unit, b.steps[previous], same_block):
             b.steps[previous] = _merge(b.steps[previous], unit)
+            if unit.side_cue and unit.side_cue.kind == "each":
+                scope = [p for p in b.run if b.block_of.get(p) == unit.block] or [previous]
+                _add_mirrored(b, scope, unit.side_cue.part)
             continue
         if not unit.instruction:
             kind = "note" if b.seen_instruction else "intro"
-            b.add(Step(text=unit.text, kind=kind, section=unit.section, source_line=unit.line))
+            b.add(Step(text=unit.text, kind=kind, section=unit.section, source_line=unit.line), unit)
             continue
         cue = unit.side_cue
         if unit.step_range:
             _repeat_range(b, unit)
-        elif cue and cue.kind == "mirror":
-            _mirror(b, unit, cue)
+        elif cue and (cue.kind == "mirror" or _is_each_directive(unit)):
+            scope = [p for p in b.run if b.block_of.get(p) == unit.block] if unit.split_tail else None
+            _mirror(b, unit, cue, scope)
         elif cue and cue.kind == "switch" and not unit.durations:
+            b.saved_run = b.run
             b.side = cue.side
             b.part = cue.part or b.part
+            announce = _sentence(unit.text)
             b.add(
-                Step(
-                    text=unit.text,
-                    kind="switch",
-                    section=unit.section,
-                    source_line=unit.line,
-                    announce=_sentence(unit.text),
-                    side=b.side,
-                )
+                Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=b.side)
             )
             b.run = []
         else:
             step = _instruction(unit, b)
             b.add(step, unit)
             if cue and cue.kind == "each":
-                _each_side(b, unit, cue)
+                _add_mirrored(b, [len(b.steps) - 1], cue.part)
     steps = _number(b.steps)
     return Routine(title=title or _title_from(source), steps=steps, source=source)
 
 
+def _times_previous(unit: Unit, previous: Step, same_block: bool) -> bool:
+    """Whether a sentence only times, repeats or accompanies the instruction before it."""
+    if unit.instruction:
+        return _is_modifier(unit) and (_untimed(previous) or (_accompanies(unit) and same_block))
+    # "Covering the whole palm takes about a minute." right after the instruction it times
+    return (
+        same_block and bool(unit.durations) and not unit.side_cue and _untimed(previous) and previous.kind != "breath"
+    )
+
+
 def _last_instruction(b: _Builder) -> int | None:
+    """The instruction a modifier sentence may time or repeat: not a copy, not across a switch."""
     for position in range(len(b.steps) - 1, -1, -1):
         step = b.steps[position]
-        if step.kind in ("switch", "repeat"):
+        if step.kind in ("switch", "repeat") or step.copy_of is not None or step.section != b.run_section:
             return None
         if step.is_instruction:
             return position
@@ -621,23 +703,23 @@ def _sentence(text: str) -> str:
     return text if text[-1:] in ".!?" else text + "."
 
 
-def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue) -> None:
-    """Do the steps since the last side change again on the other side, announced."""
-    scope = list(b.run)
+def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | None = None) -> None:
+    """Do the steps since the last side change (or the given ones) on the other side, announced."""
+    announce: str | None
+    if scope is None and b.steps and b.steps[-1].kind == "switch" and not b.run:
+        # "Now the left hand. Work through the same steps." The switch was announced already.
+        scope, new_side, announce = list(b.saved_run), b.steps[-1].side, None
+    else:
+        scope = list(b.run) if scope is None else scope
+        part = cue.part if cue.part and cue.part != "side" else (b.part or cue.part or "side")
+        new_side = cue.side or (lexicon.other_side(b.side) if b.side else None)
+        announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
     sided = [p for p in scope if b.steps[p].side]
     if sided:
         scope = scope[scope.index(sided[0]) :]
-    part = cue.part if cue.part and cue.part != "side" else (b.part or cue.part or "side")
-    new_side = cue.side or (lexicon.other_side(b.side) if b.side else None)
-    announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
-    b.add(
-        Step(
-            text=unit.text, kind="switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side
-        )
-    )
+    b.add(Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side))
     for position in scope:
-        original = b.steps[position]
-        b.steps.append(_mirrored(original, position))
+        b.steps.append(_mirrored(b.steps[position], position))
     b.side = new_side
     b.run = []
 
@@ -647,19 +729,24 @@ def _mirrored(step: Step, position: int) -> Step:
     return replace(step, text=lexicon.mirror_text(step.text), side=side, copy_of=position, announce=None)
 
 
-def _each_side(b: _Builder, unit: Unit, cue: lexicon.SideCue) -> None:
-    position = len(b.steps) - 1
-    step = b.steps[position]
-    part = cue.part
-    new_side = lexicon.other_side(step.side) if step.side else None
-    announce = f"Now the {new_side} {part or 'side'}." if new_side else f"Now the other {part or 'side'}."
-    b.steps.append(replace(_mirrored(step, position), announce=announce, side=new_side))
+def _add_mirrored(b: _Builder, scope: list[int], part: str | None) -> None:
+    """'… on each side': the steps again on the other side, the first announcing it."""
+    first = b.steps[scope[0]]
+    new_side = lexicon.other_side(first.side) if first.side else None
+    part = part if part and part != "side" else "side"
+    announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
+    for number, position in enumerate(scope):
+        copy = _mirrored(b.steps[position], position)
+        b.steps.append(replace(copy, announce=announce) if number == 0 else copy)
 
 
 def _repeat_range(b: _Builder, unit: Unit) -> None:
     assert unit.step_range is not None
     first, last = unit.step_range
-    positions = [p for n in range(first, last + 1) for p in b.numbered.get(n, [])[:1]]
+    positions = [p for n in range(first, last + 1) for p in b.numbered.get(n, [])]
+    if unit.side_cue and unit.side_cue.kind == "mirror":
+        _mirror(b, unit, unit.side_cue, positions)  # "Switch sides and repeat steps 1-6"
+        return
     count = int(unit.repeat.value) if unit.repeat else 2
     b.add(
         Step(
