@@ -112,7 +112,9 @@ def main(argv: list[str]) -> int:
         grand_total += total
         grand_misses += len(misses)
         for miss in misses:
-            print(f"{miss.routine}:{miss.line}: {miss.aspect} {miss.phrase!r}: want {miss.expected}, found {miss.found}")
+            print(
+                f"{miss.routine}:{miss.line}: {miss.aspect} {miss.phrase!r}: want {miss.expected}, found {miss.found}"
+            )
             by_aspect[miss.aspect][1] += 1
         expected = yaml.safe_load((CORPUS / f"{name}.expect.yaml").read_text(encoding="utf-8")) or {}
         for aspect in ASPECTS:

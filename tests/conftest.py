@@ -15,7 +15,8 @@ Hands hold a lot of tension after a day at the keyboard.
 
 ## Palm press
 
-1. Rest the back of your right hand in your left palm. Press the centre of your right palm with your left thumb for 12 seconds.
+1. Rest the back of your right hand in your left palm.
+   Press the centre of your right palm with your left thumb for 12 seconds.
 2. Rub the palm in slow circles for 3 seconds.
 
 Repeat on the other hand.

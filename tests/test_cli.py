@@ -55,7 +55,7 @@ def test_plan_json_has_the_documented_fields(short_routine: Path) -> None:
     assert {"index", "text", "seconds", "repeat", "side", "section", "source_line", "breath", "seconds_from"} <= set(
         step
     )
-    assert (step["seconds"], step["side"], step["source_line"], step["section"]) == (12, "right", 7, "Palm press")
+    assert (step["seconds"], step["side"], step["source_line"], step["section"]) == (12, "right", 8, "Palm press")
 
 
 def test_plan_hold_and_bad_values(short_routine: Path) -> None:

@@ -389,9 +389,9 @@ def first_side(text: str) -> tuple[str, str | None] | None:
     """
     matches = list(re.finditer(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE))
     worked = [m for m in matches if not _TOOL.search(text[max(0, m.start() - 14) : m.start()])]
-    match = (worked or matches or [None])[0]
-    if match is None:
+    if not matches:
         return None
+    match = (worked or matches)[0]
     part = match.group(2)
     if part and part.lower() in ("side", "sides", "and", "or", "to", "of", "then"):
         part = "side" if part.lower().startswith("side") else None

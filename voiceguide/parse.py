@@ -325,9 +325,52 @@ def _leading_verb(text: str) -> str | None:
 
 # Words that follow an imperative verb: its object's determiner, a particle or an adverb.
 _VERB_OBJECT = frozenset(
-    "your the a an this that these those it them both each one two three some all up down in on out off "
-    "back into onto over through gently slowly firmly softly to with for yourself around along across "
-    "away together apart forward backward".split()
+    [
+        "your",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "them",
+        "both",
+        "each",
+        "one",
+        "two",
+        "three",
+        "some",
+        "all",
+        "up",
+        "down",
+        "in",
+        "on",
+        "out",
+        "off",
+        "back",
+        "into",
+        "onto",
+        "over",
+        "through",
+        "gently",
+        "slowly",
+        "firmly",
+        "softly",
+        "to",
+        "with",
+        "for",
+        "yourself",
+        "around",
+        "along",
+        "across",
+        "away",
+        "together",
+        "apart",
+        "forward",
+        "backward",
+    ]
 )
 # "Hands: make a fist." A short label before a colon names the part, not the action.
 _LABEL = re.compile(r"^\s*(?:[A-Za-z][\w'-]*\s*){1,4}:\s+(?=\S)")
@@ -460,8 +503,10 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
             lead: Unit | None = None
             for part in _split_then(text):
                 cue = lexicon.find_side_cue(part)
-                whole = cue is None or cue.kind == "each" or lexicon.find_step_range(part)
-                for piece in [part] if whole else _split_directive(part, cue):
+                chunks = [part]
+                if cue is not None and cue.kind != "each" and not lexicon.find_step_range(part):
+                    chunks = _split_directive(part, cue)
+                for piece in chunks:
                     unit = _unit(piece, line, section, block, position)
                     if lead is not None:
                         unit.split_tail = True
@@ -532,9 +577,28 @@ def _is_each_directive(unit: Unit) -> bool:
     return all(w in _GROUP_WORDS for w in _words(rest))
 
 
-_GROUP_WORDS = frozenset("both these those stretches exercises movements steps points moves poses of".split())
+_GROUP_WORDS = frozenset(
+    ["both", "these", "those", "stretches", "exercises", "movements", "steps", "points", "moves", "poses", "of"]
+)
 
-_BARE_OBJECT = frozenset("for it this that them here there the position pose stretch tension pressure point".split())
+_BARE_OBJECT = frozenset(
+    [
+        "for",
+        "it",
+        "this",
+        "that",
+        "them",
+        "here",
+        "there",
+        "the",
+        "position",
+        "pose",
+        "stretch",
+        "tension",
+        "pressure",
+        "point",
+    ]
+)
 
 
 def _is_modifier(unit: Unit) -> bool:
@@ -609,8 +673,8 @@ def parse_text(text: str, source: str = "") -> Routine:
         if unit.step_range:
             _repeat_range(b, unit)
         elif cue and (cue.kind == "mirror" or _is_each_directive(unit)):
-            scope = [p for p in b.run if b.block_of.get(p) == unit.block] if unit.split_tail else None
-            _mirror(b, unit, cue, scope)
+            same = [p for p in b.run if b.block_of.get(p) == unit.block]
+            _mirror(b, unit, cue, same if unit.split_tail else None)
         elif cue and cue.kind == "switch" and not unit.durations:
             b.saved_run = b.run
             b.side = cue.side
