@@ -288,7 +288,7 @@ def find_breath_pattern(text: str) -> BreathFound | None:
             continue
         if fixed is not None:
             return _pattern_found(fixed, (match.start(), match.end()), text)
-        if _BREATHING.search(text):
+        if ":" in match.group(0) or _BREATHING.search(text):
             values = tuple(float(g) for g in match.groups() if g)
             return _pattern_found(values, (match.start(), match.end()), text)
     return None
@@ -325,13 +325,15 @@ _MIRROR = re.compile(
 _SWITCH_TO = re.compile(
     r"^\s*(?:now|next|then)?,?\s*(?:switch to |move to |change to |onto |to )?"
     r"the (?P<side>left|right) (?P<part>\w+)\b\s*[.:!]?\s*$"
-    r"|\b(?:now|next),?\s+(?:switch to |move to |change to |work on |do )?"
+    r"|\b(?:now|next),?\s+(?:switch to |move to |move on to |shift to |go to |turn to |change to |work on |do )?"
     r"(?:the|your) (?P<side2>left|right) (?P<part2>\w+)",
     re.IGNORECASE,
 )
 _EACH = re.compile(
-    r"\b(?:on|for|with)\s+(?:each|both|either)\s+(?P<part>sides?|feet|foot|hands?|legs?|arms?|shoulders?|ears?|knees?|hips?)\b"
-    r"|\b(?:each|per)\s+side\b|\bboth sides\b",
+    r"\b(?:on|for)\s+(?:each|both|either)\s+(?P<part>[a-z]+)\b"
+    r"|\bwith\s+(?:each|either)\s+(?P<part2>sides?|feet|foot|hands?|legs?|arms?)\b"
+    r"|\b(?:each|per)\s+side\b|\bboth sides\b"
+    r"|\bboth (?P<part3>feet|hands|legs|arms|wrists|shoulders|knees)\b(?=[^.]*\bone at a time\b)",
     re.IGNORECASE,
 )
 
@@ -360,7 +362,8 @@ def find_side_cue(text: str) -> SideCue | None:
         return SideCue("switch", side, _singular(part), match.group(0))
     match = _EACH.search(text)
     if match:
-        return SideCue("each", None, _singular(match.group("part")), match.group(0))
+        part = match.group("part") or match.group("part2") or match.group("part3")
+        return SideCue("each", None, _singular(part), match.group(0))
     return None
 
 
@@ -389,9 +392,9 @@ def first_side(text: str) -> tuple[str, str | None] | None:
     """
     matches = list(re.finditer(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE))
     worked = [m for m in matches if not _TOOL.search(text[max(0, m.start() - 14) : m.start()])]
-    if not matches:
-        return None
-    match = (worked or matches)[0]
+    if not worked:
+        return None  # only the working hand is named: the side worked on is unchanged
+    match = worked[0]
     part = match.group(2)
     if part and part.lower() in ("side", "sides", "and", "or", "to", "of", "then"):
         part = "side" if part.lower().startswith("side") else None

@@ -25,7 +25,7 @@ DEFAULT_SECONDS = {
     "massage": 30.0,
     "hold": 20.0,
     "rest": 10.0,
-    "breath": 30.0,
+    "breath": 20.0,
 }
 PASS_SECONDS = 10.0  # one pass of a counted, untimed movement ("thumb walk a few times")
 DEFAULT_BREATH = (4.0, 6.0)
@@ -145,6 +145,10 @@ def blocks_of(text: str) -> list[Block]:
         bullet = _BULLET.match(line)
         numbered = _NUMBERED.match(line)
         if bullet or (numbered and numbered.group("text")):
+            if len(para) == 1 and _is_title_line(clean_inline(para[0][1])) and len(para[0][1].split()) <= 6:
+                # "How to do it" right above a list names it
+                blocks.append(Block("heading", clean_inline(para[0][1]).rstrip(":"), para[0][0], level=3))
+                para = []
             flush()
             if bullet:
                 item = [(number, bullet.group("text"))]
@@ -390,13 +394,15 @@ def is_instruction(text: str, from_list: bool) -> bool:
     first = lead[0]
     if first in _IMPERATIVE or words[0] in _IMPERATIVE:
         return True
-    opening, _, after = stripped.partition(",")
-    if after and len(opening) <= 60 and re.match(_OPENING_CLAUSE, opening.strip(), re.IGNORECASE):
-        later = [w for w in _words(after) if w not in _FILLER]
-        if later and later[0] in _IMPERATIVE:
-            return True
     if _ADVISORY.match(stripped):
         return bool(lexicon.find_durations(stripped) or lexicon.find_repeat(stripped))
+    # "Starting at your toe, press…", "When you are ready, open your eyes": an opening phrase, then the verb
+    opening = re.match(_OPENING, stripped, re.IGNORECASE)
+    if opening or not _NOT_INSTRUCTION_START.match(stripped):
+        for clause in re.split(r"[,;:]\s*", stripped)[1:4]:
+            later = [w for w in _words(clause) if w not in _FILLER]
+            if later and later[0] in _IMPERATIVE:
+                return True
     if _NOT_INSTRUCTION_START.match(stripped):
         return False
     # An unlisted verb ("Decrease the pressure…", "Direct your attention…"): the sentence speaks to
@@ -407,9 +413,9 @@ def is_instruction(text: str, from_list: bool) -> bool:
     return looks_verb and (addressed or from_list)
 
 
-_OPENING_CLAUSE = (
-    r"^(?:starting|beginning|using|with|once|when|while|after|before|if|keeping|at|from|on|in|for|"
-    r"without|placing|holding|still|gently|slowly|now|then|next|finally|to)\b"
+_OPENING = (
+    r"^(?:if|when|once|after|before|while|as|starting|beginning|using|with|keeping|sitting|standing|lying|"
+    r"holding|placing|at|from|on|in|for|without|still|to|finally|then|next|now|gently|slowly)\b"
 )
 
 
@@ -426,8 +432,10 @@ def _stems(word: str) -> set[str]:
 
 
 def kind_of(text: str) -> str:
-    """What an instruction asks for, by the strongest action it names."""
+    """What an instruction asks for: breathing, pressing, massaging or holding wherever it is
+    named; otherwise what its leading verb asks (resting, or getting into position)."""
     lowered = _EASE_PRESSURE.sub(" ", text.lower())
+    lowered = re.sub(r"\bpress(?:ing)? (?:yourself|up|down|back)\b", " ", lowered)  # getting up, not a press
     words = {stem for word in _words(lowered) for stem in _stems(word)}
     if (
         lexicon.find_breath_pattern(text)
@@ -435,34 +443,22 @@ def kind_of(text: str) -> str:
         or re.search(r"\b(?:take|with|for)\s+(?:[\w,]+\s+){0,3}(?:deep|slow|full|long|calm)\s+breaths?\b", lowered)
     ):
         return "breath"
-    if words & set(_VERBS["press"].split()) or re.search(
+    if words & _KIND_WORDS["press"] or re.search(
         r"\b(?:put|apply|add|use) (?:\w+ )?pressure\b|\bpressure (?:on|to)\b", lowered
     ):
         return "press"
-    if words & set(_VERBS["massage"].split()) or "thumb walk" in lowered or "circular" in lowered:
+    if words & _KIND_WORDS["massage"] or "thumb walk" in lowered or "circular" in lowered:
         return "massage"
     if _HOLD_VERB.search(lowered) or words & {"tense", "tighten", "clench", "contract", "stretch"}:
         return "hold"
-    if re.search(r"\brest (?:your|the|it|them|one|both|each)\b", lowered):
-        return "position"
-    if words & {
-        "relax",
-        "release",
-        "rest",
-        "notice",
-        "feel",
-        "focus",
-        "observe",
-        "soften",
-        "scan",
-        "imagine",
-        "visualize",
-        "pause",
-        "wait",
-        "enjoy",
-    }:
+    lead = _leading_verb(lowered)
+    if lead in _KIND_WORDS["rest"] and not re.search(r"\brest (?:your|the|it|them|one|both|each)\b", lowered):
         return "rest"
     return "position"
+
+
+_KIND_WORDS = {kind: frozenset(words.split()) for kind, words in _VERBS.items()}
+_KIND_WORDS["rest"] -= {"continue", "repeat", "switch", "change"}
 
 
 def _split_then(text: str) -> list[str]:
@@ -525,12 +521,18 @@ def _line_at(block: Block, offset: int) -> int:
 
 
 def _unit(text: str, line: int, section: str | None, block: Block, block_id: int) -> Unit:
-    from_list = block.kind == "item"
-    unit = Unit(text, line, section, from_list, number=block.number, block=block_id)
+    return _read(Unit(text, line, section, block.kind == "item", number=block.number, block=block_id))
+
+
+def _read(unit: Unit) -> Unit:
+    """Fill in what the lexicon finds in a unit's text, and whether it is an instruction."""
+    text, from_list = unit.text, unit.from_list
     unit.breath = lexicon.find_breath_pattern(text)
-    blanked = text
+    blanked = _CONDITION_CLAUSE.sub(lambda m: " " * len(m.group(0)), text)  # "If you only have a moment, …"
     if unit.breath:
-        blanked = text[: unit.breath.start] + " " * (unit.breath.end - unit.breath.start) + text[unit.breath.end :]
+        blanked = (
+            blanked[: unit.breath.start] + " " * (unit.breath.end - unit.breath.start) + blanked[unit.breath.end :]
+        )
     unit.durations = lexicon.find_durations(blanked)
     unit.repeat = lexicon.find_repeat(blanked)
     unit.side_cue = lexicon.find_side_cue(text)
@@ -540,11 +542,12 @@ def _unit(text: str, line: int, section: str | None, block: Block, block_id: int
         unit.instruction = True
     if _FREQUENCY.search(text) and not unit.durations:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
-    if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range):
+    if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
     return unit
 
 
+_CONDITION_CLAUSE = re.compile(r"^\s*(?:if|unless)\b[^,:;]*[,:;]", re.IGNORECASE)
 _CONDITION = re.compile(
     r"^(?:if|unless|should)\b|\b(?:if|unless) (?:you|it|there|any|anything|the|your)\b", re.IGNORECASE
 )
@@ -622,9 +625,19 @@ def _is_modifier(unit: Unit) -> bool:
             and all(w in _IMPERATIVE or w.endswith("ing") for w in rest)
         )
     if unit.repeat:
+        # "Repeat 3 times." or "Do this five times, moving a little along the arch each time."
+        head = unit.text[: unit.repeat.start]
+        if _REPEAT_HEAD.match(head):
+            return True
         leftover = _REPEAT_ONLY_WORDS.sub(" ", unit.text.replace(unit.repeat.phrase, " "))
         return not _words(leftover)
     return False
+
+
+_REPEAT_HEAD = re.compile(
+    r"^\s*(?:(?:then|now|and)\s+)?(?:repeat|do|perform)\b(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -647,6 +660,9 @@ class _Builder:
             self.seen_instruction = True
             self.run.append(len(self.steps) - 1)
             if unit is not None and unit.number is not None:
+                first = self.numbered.get(1)
+                if unit.number == 1 and first and self.block_of.get(first[0]) != unit.block:
+                    self.numbered = {}  # a new numbered list starts
                 self.numbered.setdefault(unit.number, []).append(len(self.steps) - 1)
 
 
@@ -674,16 +690,20 @@ def parse_text(text: str, source: str = "") -> Routine:
             _repeat_range(b, unit)
         elif cue and (cue.kind == "mirror" or _is_each_directive(unit)):
             same = [p for p in b.run if b.block_of.get(p) == unit.block]
-            _mirror(b, unit, cue, same if unit.split_tail else None)
-        elif cue and cue.kind == "switch" and not unit.durations:
+            _mirror(b, unit, cue, same if unit.split_tail and same else None)
+        elif cue and cue.kind == "switch":
             b.saved_run = b.run
             b.side = cue.side
             b.part = cue.part or b.part
-            announce = _sentence(unit.text)
-            b.add(
-                Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=b.side)
-            )
+            # "Now the right wrist: find the point and press it for 2 minutes." is a switch and a step
+            rest = unit.text[unit.text.find(cue.phrase) + len(cue.phrase) :].lstrip(" :,;-–")
+            own = bool(unit.durations) and len(_words(rest)) >= 2
+            said = cue.phrase.strip(" :,;") if own else unit.text
+            announce = _sentence(said)
+            b.add(Step(said, "switch", section=unit.section, source_line=unit.line, announce=announce, side=b.side))
             b.run = []
+            if own:
+                b.add(_instruction(_read(replace(unit, text=rest)), b), unit)
         else:
             step = _instruction(unit, b)
             b.add(step, unit)
