@@ -626,8 +626,7 @@ def _is_modifier(unit: Unit) -> bool:
         )
     if unit.repeat:
         # "Repeat 3 times." or "Do this five times, moving a little along the arch each time."
-        head = unit.text[: unit.repeat.start]
-        if _REPEAT_HEAD.match(head):
+        if _REPEAT_HEAD.match(unit.text[: unit.repeat.start]):
             return True
         leftover = _REPEAT_ONLY_WORDS.sub(" ", unit.text.replace(unit.repeat.phrase, " "))
         return not _words(leftover)
