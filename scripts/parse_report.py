@@ -64,6 +64,8 @@ def check(name: str) -> tuple[int, list[Miss]]:
             if aspect == "durations":
                 want: object = float(item["seconds"])
                 found = step.seconds if step and step.seconds_from == "text" else None
+                if step and step.release == want:
+                    found = want  # the rest between repetitions: "press 30 s, release 5 s"
                 if step and step.kind == "breath" and step.breath and found is not None:
                     found = want if want in (step.seconds, sum(step.breath)) else found
             elif aspect == "repeats":

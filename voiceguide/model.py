@@ -44,6 +44,7 @@ class Step:
     seconds: float = 0.0
     seconds_from: str | None = None  # "text", "default", "override"; None for narrative
     repeat: int = 1
+    release: float = 0.0  # seconds of rest between repetitions ("press 30 s, release 5 s, 3 times")
     side: str | None = None  # "left", "right" or None
     section: str | None = None
     breath: tuple[float, ...] | None = None  # seconds per phase: in, [hold], out, [hold]
@@ -59,10 +60,16 @@ class Step:
 
     @property
     def is_hold(self) -> bool:
-        """A timed hold ends with a chime; a plain pause does not."""
+        """A timed hold ends with a chime; a plain pause (getting into position) does not."""
         if not self.is_instruction or self.seconds <= 0:
             return False
-        return self.kind in HOLD_KINDS or self.seconds_from in ("text", "override")
+        return self.kind in HOLD_KINDS or self.seconds_from in ("text", "override") or self.repeat > 1
+
+    @property
+    def continuous(self) -> bool:
+        """Repetitions that run on without a bell or a count between them: breathing cycles,
+        and quick untimed movements ("open and close your hand 10 times")."""
+        return self.kind == "breath" or (self.repeat > 3 and self.seconds_from == "default")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

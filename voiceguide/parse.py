@@ -28,6 +28,8 @@ DEFAULT_SECONDS = {
     "breath": 20.0,
 }
 PASS_SECONDS = 10.0  # one pass of a counted, untimed movement ("thumb walk a few times")
+QUICK_REPS_FROM = 3  # more repetitions than this are quick ones ("open and close your hand 10 times")
+QUICK_REP_SECONDS = 3.0
 DEFAULT_BREATH = (4.0, 6.0)
 HOLD_BREATH_KINDS = frozenset({"press", "hold"})  # get breath prompts even when unmentioned
 
@@ -308,6 +310,7 @@ class Unit:
     step_range: tuple[int, int] | None = None
     block: int = 0  # which paragraph or list item it came from
     split_tail: bool = False  # split off the end of a sentence ("…, then repeat on the other hand")
+    kind: str | None = None  # what a verbless tail does: the kind of the clause it was split from
 
 
 def _words(text: str) -> list[str]:
@@ -507,6 +510,8 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
                     if lead is not None:
                         unit.split_tail = True
                         unit.instruction = unit.instruction or lead.instruction  # "…, then forward ten times"
+                        if _leading_verb(piece) not in _IMPERATIVE:
+                            unit.kind = kind_of(lead.text)
                     lead = lead or unit
                     units.append(unit)
     return title, units
@@ -566,7 +571,7 @@ def _accompanies(unit: Unit) -> bool:
     words = _words(unit.text)
     return (
         bool(words)
-        and words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling")
+        and words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling", "count", "counting")
         and not (unit.durations or unit.breath or unit.repeat or unit.side_cue)
     )
 
@@ -634,7 +639,7 @@ def _is_modifier(unit: Unit) -> bool:
 
 
 _REPEAT_HEAD = re.compile(
-    r"^\s*(?:(?:then|now|and)\s+)?(?:repeat|do|perform)\b(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
+    r"^\s*(?:(?:then|now|and)\s+)?(?:repeat|do|perform|complete|aim for|try)\b(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
     re.IGNORECASE,
 )
 
@@ -715,7 +720,10 @@ def parse_text(text: str, source: str = "") -> Routine:
 def _times_previous(unit: Unit, previous: Step, same_block: bool) -> bool:
     """Whether a sentence only times, repeats or accompanies the instruction before it."""
     if unit.instruction:
-        return _is_modifier(unit) and (_untimed(previous) or (_accompanies(unit) and same_block))
+        if not _is_modifier(unit):
+            return False
+        counted_only = bool(unit.repeat) and not unit.durations and previous.repeat == 1
+        return _untimed(previous) or counted_only or (_accompanies(unit) and same_block)
     # "Covering the whole palm takes about a minute." right after the instruction it times
     return (
         same_block and bool(unit.durations) and not unit.side_cue and _untimed(previous) and previous.kind != "breath"
@@ -738,20 +746,41 @@ def _untimed(step: Step) -> bool:
 
 
 def _merge(step: Step, unit: Unit) -> Step:
-    text = f"{step.text} {unit.text}"
-    merged = replace(step, text=text)
-    if unit.durations and step.seconds_from != "text":
+    """The instruction before, timed, repeated or given breathing by a modifier sentence."""
+    merged = replace(step, text=f"{step.text} {unit.text}")
+    hold, release = _hold_and_release(unit)
+    if hold is not None and step.seconds_from != "text":
         kind = step.kind if step.kind not in ("position", "rest") else kind_of(unit.text)
-        if kind in ("position", "rest"):
-            kind = "hold"
-        merged = replace(merged, kind=kind, seconds=unit.durations[0].value, seconds_from="text")
+        kind = "hold" if kind in ("position", "rest") else kind
+        merged = replace(merged, kind=kind, seconds=hold, seconds_from="text")
+    if release:
+        merged = replace(merged, release=release)
     if unit.repeat:
         merged = replace(merged, repeat=max(1, int(unit.repeat.value)))
         if merged.seconds_from != "text" and merged.kind != "breath":
-            merged = replace(merged, seconds=PASS_SECONDS)
-    if unit.breath or lexicon.mentions_breathing(unit.text):
+            merged = replace(merged, seconds=_counted_seconds(merged.repeat))
+    if unit.breath or lexicon.mentions_breathing(unit.text) or merged.kind in HOLD_BREATH_KINDS:
         merged = _with_breath(merged, unit)
     return merged
+
+
+def _counted_seconds(repeat: int) -> float:
+    """Untimed, counted movements: a pass of 10 s, or 3 s each when there are more than three."""
+    return QUICK_REP_SECONDS if repeat > QUICK_REPS_FROM else PASS_SECONDS
+
+
+_RELEASE_WORD = re.compile(r"\b(?:release|relax|rest|let go|pause|ease off|break)\w*\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+def _hold_and_release(unit: Unit) -> tuple[float | None, float]:
+    """'Press for 30 seconds, release for 5 seconds': the hold, and the rest between repetitions."""
+    if not unit.durations:
+        return None, 0.0
+    hold = unit.durations[0].value
+    for found in unit.durations[1:]:
+        if _RELEASE_WORD.search(unit.text[: found.start]):
+            return hold, found.value
+    return hold, 0.0
 
 
 def _with_breath(step: Step, unit: Unit) -> Step:
@@ -763,7 +792,7 @@ def _with_breath(step: Step, unit: Unit) -> Step:
 
 
 def _instruction(unit: Unit, b: _Builder) -> Step:
-    kind = kind_of(unit.text)
+    kind = unit.kind or kind_of(unit.text)
     named = lexicon.first_side(unit.text)
     if named:
         b.side, part = named
@@ -772,12 +801,14 @@ def _instruction(unit: Unit, b: _Builder) -> Step:
     if unit.breath or lexicon.mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
         step = _with_breath(step, unit)
     repeat = max(1, int(unit.repeat.value)) if unit.repeat else 1
+    hold, release = _hold_and_release(unit)
+    step = replace(step, repeat=repeat, release=release)
     if kind == "breath" and unit.breath and not unit.durations:
-        return replace(step, seconds=sum(unit.breath.pattern), seconds_from="text", repeat=repeat)
-    if unit.durations:
-        return replace(step, seconds=unit.durations[0].value, seconds_from="text", repeat=repeat)
-    seconds = PASS_SECONDS if repeat > 1 and kind in ("press", "massage") else DEFAULT_SECONDS[kind]
-    return replace(step, seconds=seconds, seconds_from="default", repeat=repeat)
+        return replace(step, seconds=sum(unit.breath.pattern), seconds_from="text")
+    if hold is not None:
+        return replace(step, seconds=hold, seconds_from="text")
+    seconds = _counted_seconds(repeat) if repeat > 1 and kind != "breath" else DEFAULT_SECONDS[kind]
+    return replace(step, seconds=seconds, seconds_from="default")
 
 
 def _sentence(text: str) -> str:

@@ -145,13 +145,13 @@ def _perform(step: Step, options: Options) -> Iterator[Cue]:
         yield Pause(max(step.seconds, options.rest), step.index)
         return
     for performance in range(step.repeat):
-        if performance and step.kind != "breath":
-            yield Pause(options.rest, step.index)
+        if performance and not step.continuous:
+            yield Pause(max(options.rest, step.release), step.index)
             yield Say(f"{_ordinal(performance)} time.", step.index)
-        if performance == 0 or step.kind != "breath":
+        if performance == 0 or not step.continuous:
             yield Pause(options.prep, step.index)
         yield HoldCue(step)
-        if performance == step.repeat - 1 or step.kind != "breath":
+        if performance == step.repeat - 1 or not step.continuous:
             yield Chime("end", step.index)
     yield Pause(options.rest, step.index)
 

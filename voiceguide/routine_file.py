@@ -26,7 +26,8 @@ HEADER = (
     "#   voiceguide build THIS_FILE.yaml\n"
     "# seconds: how long the hold or pause lasts; repeat: how many times it is done;\n"
     "# breath: seconds per phase (in, out) or (in, hold, out[, hold]), null for no prompts;\n"
-    "# copy_of: this step repeats or mirrors an earlier one (edit both if you change one).\n"
+    "# release: seconds of rest between repetitions; copy_of: this step repeats or mirrors an\n"
+    "# earlier one (edit both if you change one).\n"
 )
 _FIELDS = {
     "index",
@@ -50,6 +51,8 @@ def dumps(routine: Routine) -> str:
         if not sections or sections[-1]["title"] != step.section:
             sections.append({"title": step.section, "steps": []})
         data = {k: v for k, v in step.to_dict().items() if k != "section" and v is not None}
+        if not step.release:
+            del data["release"]
         sections[-1]["steps"].append(data)
     body = yaml.safe_dump(
         {"title": routine.title, "sections": sections}, sort_keys=False, allow_unicode=True, width=100
@@ -105,6 +108,10 @@ def _step(raw: Any, section: Any, position: int, source: str, line: int | None) 
     seconds = values.setdefault("seconds", 0)
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise RoutineError(f"seconds must be a number of seconds, 0 or more, got {seconds!r}", source, line)
+    release = values.setdefault("release", 0)
+    if isinstance(release, bool) or not isinstance(release, int | float) or release < 0:
+        raise RoutineError(f"release must be a number of seconds, 0 or more, got {release!r}", source, line)
+    values["release"] = float(release)
     repeat = values.setdefault("repeat", 1)
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise RoutineError(f"repeat must be a whole number, 1 or more, got {repeat!r}", source, line)

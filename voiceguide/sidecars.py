@@ -18,6 +18,7 @@ def step_json(step: Step, with_source: bool = False) -> dict[str, Any]:
         "seconds": step.seconds,
         "seconds_from": step.seconds_from,
         "repeat": step.repeat,
+        "release": step.release,
         "side": step.side,
         "section": step.section,
         "breath": list(step.breath) if step.breath else None,
