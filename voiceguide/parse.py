@@ -639,7 +639,8 @@ def _is_modifier(unit: Unit) -> bool:
 
 
 _REPEAT_HEAD = re.compile(
-    r"^\s*(?:(?:then|now|and)\s+)?(?:repeat|do|perform|complete|aim for|try)\b(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
+    r"^\s*(?:(?:then|now|and)\s+)?(?:repeat|do|perform|complete|aim for|try)\b"
+    r"(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
     re.IGNORECASE,
 )
 
