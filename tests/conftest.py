@@ -31,10 +31,13 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return folder
 
 
-def fake_measure(kind: str, text: str) -> int:
-    """Lengths a real voice might have: 0.3 s per word, chimes 1 s; exact and repeatable."""
-    if kind == "chime":
+def fake_measure(sound: str) -> int:
+    """Lengths a real voice might have: 0.3 s per word, chimes 1 s, tones 0.5 s; exact."""
+    source, _, text = sound.partition(":")
+    if source == "chime":
         return SAMPLE_RATE
+    if source == "tone":
+        return SAMPLE_RATE // 2
     return round(0.3 * SAMPLE_RATE * max(1, len(text.split())))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import pytest
@@ -62,10 +63,71 @@ def test_breath_prompts_start_on_phase_boundaries() -> None:
     assert all(hold.start <= e.start and e.end <= hold.end for e in prompts)
 
 
-def test_a_hold_shorter_than_one_breath_gets_no_prompts() -> None:
-    step = Step(text="Press.", kind="press", seconds=8, seconds_from="text", breath=(4.0, 6.0), index=1)
+@pytest.mark.parametrize(("seconds", "prompts"), [(8, ["Breathe slowly."]), (3, [])])
+def test_a_hold_shorter_than_one_breath_gets_one_gentle_prompt(seconds: float, prompts: list[str]) -> None:
+    step = Step(text="Press.", kind="press", seconds=seconds, seconds_from="text", breath=(4.0, 6.0), index=1)
     timeline = timeline_of(Routine("Test", (step,)), Options())
-    assert not [e for e in timeline.events if e.kind == "breath"]
+    (hold,) = timeline.holds
+    breath = [e for e in timeline.events if e.kind == "breath"]
+    assert [e.text for e in breath] == prompts
+    assert all(e.start == hold.start for e in breath)
+
+
+def test_long_holds_get_halfway_and_ten_seconds_left_on_time() -> None:
+    step = Step(text="Press.", kind="press", seconds=60, seconds_from="text", breath=(4.0, 6.0), index=1)
+    timeline = timeline_of(Routine("Test", (step,)), Options())
+    (hold,) = timeline.holds
+    spoken = {e.text: e for e in timeline.events if hold.start <= e.start < hold.end and e.kind == "speech"}
+    assert spoken["Halfway."].start - hold.start == 30 * SAMPLE_RATE
+    assert hold.end - spoken["Ten seconds left."].start == 10 * SAMPLE_RATE
+    inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind != "silence"]
+    for before, after in itertools.pairwise(inside):
+        assert before.end <= after.start  # breath prompts make way for the markers
+
+
+def test_short_holds_get_no_markers_unless_asked() -> None:
+    step = Step(text="Press.", kind="press", seconds=30, seconds_from="text", index=1)
+    quiet = timeline_of(Routine("Test", (step,)), Options())
+    assert not [e for e in quiet.events if e.text in ("Halfway.", "Ten seconds left.")]
+    asked = timeline_of(Routine("Test", (step,)), Options(halfway=True, countdown=True))
+    assert [e.text for e in asked.events if e.kind == "speech"][2:4] == ["Halfway.", "Ten seconds left."]
+
+
+@pytest.mark.parametrize(
+    ("cue", "sounds"),
+    [
+        ("voice", ["voice:Breathe in.", "voice:Breathe out."]),
+        ("tone", ["tone:in", "tone:out"]),
+        ("both", ["tone:in", "voice:Breathe in.", "tone:out", "voice:Breathe out."]),
+        ("none", []),
+    ],
+)
+def test_breath_cues_by_voice_tone_or_both(cue: str, sounds: list[str]) -> None:
+    step = Step(text="Press.", kind="press", seconds=10, seconds_from="text", breath=(4.0, 6.0), index=1)
+    timeline = timeline_of(Routine("Test", (step,)), Options(breath_cue=cue))
+    (hold,) = timeline.holds
+    assert [e.sound for e in timeline.events if e.kind == "breath"] == sounds
+    starts = [e.start - hold.start for e in timeline.events if e.sound.startswith("tone:")]
+    assert starts == [0, 4 * SAMPLE_RATE][: len(starts)]
+
+
+def test_without_bells_a_hold_ends_with_a_spoken_release() -> None:
+    timeline = timeline_of(parse_text(SHORT_ROUTINE, "hand.txt"), Options(chime="none"))
+    assert not [e for e in timeline.events if e.kind == "chime"]
+    starts = {e.start: e for e in timeline.events}
+    assert all(starts[h.end].text == "Release." for h in timeline.holds)
+    assert timeline.events[-1].text.startswith("That is the end")
+
+
+def test_only_and_preview() -> None:
+    routine = parse_text(SHORT_ROUTINE, "hand.txt")
+    press = next(s for s in routine.steps if s.kind == "press")
+    only = timeline_of(routine, Options(only=press.index))
+    assert {h.step for h in only.holds} == {press.index}
+    preview = timeline_of(routine, Options(preview=True))
+    full = timeline_of(routine, Options())
+    assert preview.events == full.events[: len(preview.events)]
+    assert preview.length >= 60 * SAMPLE_RATE > preview.events[-1].start
 
 
 def test_no_breath_removes_every_prompt() -> None:
@@ -145,6 +207,7 @@ def test_any_routine_gives_a_tiled_timeline_with_exact_holds(steps: list[Step], 
     for hold in timeline.holds:
         assert hold.end - hold.start == round(by_index[hold.step].seconds * SAMPLE_RATE)
         inside = [e for e in timeline.events if hold.start <= e.start < hold.end]
-        assert all(e.end <= hold.end and e.kind in ("breath", "silence") for e in inside)
+        assert all(e.end <= hold.end and e.kind in ("breath", "silence", "speech") for e in inside)
+        assert all(e.text in ("Halfway.", "Ten seconds left.") for e in inside if e.kind == "speech")
     expected_holds = sum(s.repeat for s in steps if s.is_hold)
     assert len(timeline.holds) == expected_holds

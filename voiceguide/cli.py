@@ -18,6 +18,7 @@ import typer
 from voiceguide import pipeline
 from voiceguide.errors import UsageError, VoiceguideError
 from voiceguide.model import Options
+from voiceguide.plan import BREATH_CUES, CHIMES
 
 app = typer.Typer(
     add_completion=False,
@@ -52,43 +53,61 @@ LeadIn = Annotated[float, typer.Option(help="Seconds of silence before the first
 Prep = Annotated[float, typer.Option(help="Seconds to get into place between an instruction and its hold.")]
 MaxHold = Annotated[float, typer.Option(help="Refuse any hold longer than this many seconds.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
+BreathCue = Annotated[str, typer.Option(help="How breath phases are cued: voice, tone, both or none.")]
+Halfway = Annotated[
+    bool | None,
+    typer.Option(
+        "--halfway/--no-halfway",
+        help="Say 'Halfway' in holds (default: on holds of a minute or more).",
+        show_default=False,
+    ),
+]
+Countdown = Annotated[
+    bool | None,
+    typer.Option(
+        "--countdown/--no-countdown",
+        help="Say 'Ten seconds left' (default: on holds of 45 s or more).",
+        show_default=False,
+    ),
+]
+ChimeStyle = Annotated[
+    str, typer.Option("--chime", help="The bell that ends a hold: soft, bowl or none (a spoken 'Release').")
+]
+ChimeFile = Annotated[
+    str | None, typer.Option(help="A sound file to use as the bell that ends a hold.", show_default=False)
+]
+Only = Annotated[
+    int | None, typer.Option(help="Render only this step (numbers as `voiceguide plan` shows).", show_default=False)
+]
+Preview = Annotated[bool, typer.Option("--preview", help="Render only the first minute, for a quick listen.")]
 
 
-def _options(
-    voice: str,
-    rate: int,
-    hold: float | None,
-    set_holds: list[str] | None,
-    scale: float,
-    breath: str,
-    no_breath: bool,
-    no_intro: bool,
-    lead_in: float,
-    prep: float,
-    max_hold: float,
-    bitrate: int = DEFAULTS.bitrate,
-) -> Options:
+def _options(given: dict[str, Any]) -> Options:
+    """Options from a command's parameters (named as the fields of Options), checked."""
+    values = {name: given[name] for name in OPTION_FIELDS if name in given}
+    hold, scale = values.get("hold"), values.get("scale", 1.0)
     if hold is not None and hold <= 0:
         raise UsageError(f"--hold must be a positive number of seconds, got {hold:g}")
     if scale <= 0:
         raise UsageError(f"--scale must be positive, got {scale:g}")
-    for name, value in (("--lead-in", lead_in), ("--prep", prep)):
-        if value < 0:
-            raise UsageError(f"{name} must be 0 or more seconds, got {value:g}")
-    return Options(
-        voice=voice,
-        rate=rate,
-        hold=hold,
-        set_holds=tuple(_parse_set(item) for item in set_holds or ()),
-        scale=scale,
-        breath=parse_breath(breath),
-        no_breath=no_breath,
-        no_intro=no_intro,
-        lead_in=lead_in,
-        prep=prep,
-        max_hold=max_hold,
-        bitrate=bitrate,
-    )
+    for name in ("lead_in", "prep"):
+        if values.get(name, 0) < 0:
+            raise UsageError(f"--{name.replace('_', '-')} must be 0 or more seconds, got {values[name]:g}")
+    for name, allowed in (("breath_cue", BREATH_CUES), ("chime", CHIMES)):
+        if name in values and values[name] not in allowed:
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} must be one of {', '.join(allowed)}, got {values[name]!r}")
+    for name in ("chime_file", "ambience"):
+        path = values.get(name)
+        if path and not (name == "ambience" and path in ("brown", "pink")) and not Path(path).is_file():
+            flag = "--" + name.replace("_", "-")
+            raise UsageError(f"{flag} {path}: no such file" + ("; or say brown or pink" if name == "ambience" else ""))
+    values["breath"] = parse_breath(values.get("breath", "4:6"))
+    values["set_holds"] = tuple(_parse_set(item) for item in values.get("set_holds") or ())
+    return Options(**values)
+
+
+OPTION_FIELDS = tuple(Options.__dataclass_fields__)
 
 
 def parse_breath(text: str) -> tuple[float, ...]:
@@ -152,10 +171,24 @@ def build(
     scale: Scale = 1.0,
     breath: Breath = "4:6",
     no_breath: NoBreath = False,
+    breath_cue: BreathCue = DEFAULTS.breath_cue,
+    halfway: Halfway = None,
+    countdown: Countdown = None,
+    chime: ChimeStyle = DEFAULTS.chime,
+    chime_file: ChimeFile = None,
     no_intro: NoIntro = False,
     lead_in: LeadIn = DEFAULTS.lead_in,
     prep: Prep = DEFAULTS.prep,
     max_hold: MaxHold = DEFAULTS.max_hold,
+    only: Only = None,
+    preview: Preview = False,
+    ambience: Annotated[
+        str | None,
+        typer.Option(help="Sound under the voice: brown or pink noise, or a sound file looped.", show_default=False),
+    ] = None,
+    pan_sides: Annotated[
+        bool, typer.Option("--pan-sides", help="Stereo: voice and bells lean toward the side being worked.")
+    ] = False,
     bitrate: Annotated[
         int, typer.Option(help="MP3 bitrate in kbps: 56, 64, 80, 96, 112, 128, 144 or 160.")
     ] = DEFAULTS.bitrate,
@@ -165,13 +198,12 @@ def build(
     """Render a routine to a voice-guided MP3, with a cue sheet (.json) and transcripts (.vtt, .lrc).
 
     Examples:  voiceguide build  ·  voiceguide build my_routine.txt --hold 45  ·
-    voiceguide build routine.yaml -o ~/Music/feet.mp3
+    voiceguide build routine.yaml -o ~/Music/feet.mp3  ·  voiceguide build my_routine.txt --preview
     """
+    given = dict(locals())
 
     def work() -> pipeline.BuildResult:
-        options = _options(
-            voice, rate, hold, set_holds, scale, breath, no_breath, no_intro, lead_in, prep, max_hold, bitrate
-        )
+        options = _options(given)
         with _progress() as progress:
             return pipeline.build(source, options, output, use_cache=not no_cache, progress=progress)
 
@@ -216,10 +248,17 @@ def plan(
     scale: Scale = 1.0,
     breath: Breath = "4:6",
     no_breath: NoBreath = False,
+    breath_cue: BreathCue = DEFAULTS.breath_cue,
+    halfway: Halfway = None,
+    countdown: Countdown = None,
+    chime: ChimeStyle = DEFAULTS.chime,
+    chime_file: ChimeFile = None,
     no_intro: NoIntro = False,
     lead_in: LeadIn = DEFAULTS.lead_in,
     prep: Prep = DEFAULTS.prep,
     max_hold: MaxHold = DEFAULTS.max_hold,
+    only: Only = None,
+    preview: Preview = False,
     debug: Debug = False,
 ) -> None:
     """Show how a routine was understood, step by step, without making audio.
@@ -227,10 +266,11 @@ def plan(
     Check the holds, then change them with --hold/--set, or save the routine file, edit it and
     build that.  Examples:  voiceguide plan my_routine.txt  ·  voiceguide plan --save feet.yaml
     """
+    given = dict(locals())
     from voiceguide import routine_file, sidecars
 
     def work() -> tuple[Any, Any]:
-        options = _options(voice, rate, hold, set_holds, scale, breath, no_breath, no_intro, lead_in, prep, max_hold)
+        options = _options(given)
         routine, timeline = pipeline.plan(source, options)
         if save is not None:
             if save.suffix.lower() not in pipeline.ROUTINE_SUFFIXES:

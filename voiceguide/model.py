@@ -112,6 +112,15 @@ class Options:
     scale: float = 1.0
     breath: tuple[float, ...] = (4.0, 6.0)
     no_breath: bool = False
+    breath_cue: str = "voice"  # how breath phases are cued: voice, tone, both or none
+    halfway: bool | None = None  # "Halfway." in a hold; None: automatic, on holds of 60 s or more
+    countdown: bool | None = None  # "Ten seconds left."; None: automatic, on holds of 45 s or more
+    chime: str = "soft"  # the bell that ends a hold: soft, bowl or none (then a spoken "Release.")
+    chime_file: str | None = None  # a sound file to use as the bell that ends a hold
+    ambience: str | None = None  # brown, pink, or a sound file looped under the voice
+    pan_sides: bool = False  # stereo: the voice leans toward the side being worked
+    preview: bool = False  # only the first minute
+    only: int | None = None  # only this step
     no_intro: bool = False
     lead_in: float = 1.5
     prep: float = 2.0  # seconds between an instruction and the start of its hold
@@ -126,7 +135,10 @@ class Options:
     def describe(self) -> str:
         """The settings a listener might want to know, for the MP3's comment tag."""
         breath = "off" if self.no_breath else ":".join(f"{x:g}" for x in self.breath)
-        return f"voice={self.voice} rate={self.rate} breath={breath} prep={self.prep:g}s"
+        return (
+            f"voice={self.voice} rate={self.rate} breath={breath} cue={self.breath_cue} "
+            f"chime={self.chime_file or self.chime} prep={self.prep:g}s"
+        )
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class Event:
     kind: EventKind
     text: str = ""
     step: int | None = None
+    sound: str = ""  # what plays: "voice:<phrase>", "tone:in", "chime:end"; empty for silence
 
     @property
     def length(self) -> int:

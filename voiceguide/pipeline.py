@@ -7,11 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide import plan as planner
 from voiceguide import routine_file
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.model import Options, Routine, Timeline
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 from voiceguide.parse import parse_text
 
 BUILTIN = "foot_reflexology.txt"
@@ -123,7 +127,7 @@ def build(
         speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch),
         speech.cache_dir() if use_cache else None,
     )
-    texts = [text for _, text in planner.phrases(routine, options)]
+    texts = planner.phrases(routine, options)
     if progress:
         progress.start("Speaking", len(texts))
     bank.prepare(texts, progress.advance if progress else None)
@@ -135,12 +139,11 @@ def build(
     return BuildResult(out, timeline, routine, bank.synthesized)
 
 
-def _measure(clips: dict, options: Options) -> planner.Measure:  # type: ignore[type-arg]
-    from voiceguide.chime import CHIME_SECONDS
+def _measure(clips: dict[str, AudioSegment], options: Options) -> planner.Measure:
+    from voiceguide.chime import sound_length
 
-    def measure(kind: str, text: str) -> int:
-        if kind == "chime":
-            return round(CHIME_SECONDS[text] * options.sample_rate)
-        return int(clips[text].frame_count())
+    def measure(sound: str) -> int:
+        source, _, name = sound.partition(":")
+        return int(clips[name].frame_count()) if source == "voice" else sound_length(sound, options)
 
     return measure

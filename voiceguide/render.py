@@ -1,12 +1,13 @@
-"""Timeline + clips → MP3 and sidecars, streamed and written atomically.
+"""Timeline + clips → MP3 and sidecars, streamed, loudness-normalized, written atomically.
 
 The MP3 encoder is libsndfile's LAME, through soundfile: it writes the LAME/Xing gapless tag,
 so players and decoders trim the encoder delay and padding and the decoded track has exactly
 the samples written (lameenc is faster but writes no tag: every onset lands ~50 ms late).
 Constant bitrate below 56 kbps at 22,050 Hz has no room for that tag, hence the lower limit.
 
-Audio is written event by event into the encoder, so memory does not grow with the length
-of the routine: a silence costs one reused block of zeros.
+Two passes over the timeline, each holding one event's audio at a time: the first measures
+the integrated loudness (ITU-R BS.1770) of the track as it will be, the second encodes it
+with the gain that brings it to the spoken-word norm. A silence costs one reused block.
 """
 
 from __future__ import annotations
@@ -15,26 +16,30 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide import sidecars
-from voiceguide.chime import chime
 from voiceguide.errors import RenderError
-from voiceguide.model import Options, Timeline
+from voiceguide.model import Event, Options, Timeline
 
 if TYPE_CHECKING:
     import numpy as np
     from pydub import AudioSegment
 
 BITRATES = (56, 64, 80, 96, 112, 128, 144, 160)  # constant bitrates that keep the gapless tag
-SPEECH_LUFS = -19.0  # spoken-word norm for mono; the file's integrated loudness follows it
-BREATH_LUFS = -23.0  # breath prompts sit a little under the instructions
-CHIME_LUFS = -24.0
-TRUE_PEAK = 10 ** (-1.5 / 20)  # keep a margin under −1 dBTP for the encoder's overshoot
-BLOCK = 22_050  # samples of silence written at a time
+TARGET_LUFS = {1: -19.0, 2: -16.0}  # spoken-word norms for mono and stereo
+TRUE_PEAK = 10 ** (-1.5 / 20)  # under −1 dBTP, with room for the encoder's overshoot
+# Levels of each kind of sound against the voice, before the whole track is normalized.
+RELATIVE_LUFS = {"voice": 0.0, "breath": -4.0, "tone": -8.0, "chime": -5.0}
+AMBIENCE_DB = -26.0  # the ambience's loudness under the voice
+VOICE_REFERENCE = -23.0  # LUFS every sound is levelled against before the track is normalized
+BLOCK = 22_050  # samples written at a time for silence and ambience
+LEVEL_ROUNDS = 4  # measure-and-correct rounds to reach the loudness target
+LIMITER_SECONDS = 0.004  # half-width of the limiter's gain smoothing
+PAN = 0.55  # with --pan-sides, how far toward its side a sound leans (0 centre, 1 hard)
 
 
 @dataclass(frozen=True)
@@ -52,46 +57,9 @@ class Outputs:
         return (self.mp3, self.cue_sheet, self.vtt, self.lrc)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def compression_level(kbps: int) -> float:
-    """libsndfile maps its compression level c to kbps = 160 − 152·c at 16–32 kHz."""
+    """libsndfile maps its compression level c to kbps = 160 - 152·c at 16-32 kHz."""
     return min(max((159.5 - kbps) / 152.0, 0.0), 1.0)
-
-
-def loudness_gain(samples: np.ndarray, rate: int, target: float) -> float:
-    """Linear gain that brings a clip to `target` LUFS (ITU-R BS.1770), capped by true peak."""
-    import numpy as np
-    import pyloudnorm
-    from scipy.signal import resample_poly
-
-    padded = samples
-    minimum = round(0.4 * rate) + 1  # the meter needs one 400 ms gating block
-    if len(samples) < minimum:
-        padded = np.concatenate([samples, np.zeros(minimum - len(samples), dtype=samples.dtype)])
-    measured = pyloudnorm.Meter(rate).integrated_loudness(padded)
-    gain = 1.0 if not np.isfinite(measured) else 10 ** ((target - measured) / 20)
-    true_peak = float(np.max(np.abs(resample_poly(samples, 4, 1)))) if len(samples) else 0.0
-    if true_peak * gain > TRUE_PEAK:
-        gain = TRUE_PEAK / true_peak
-    return gain
-
-
-def _levelled(clip: np.ndarray, rate: int, target: float) -> np.ndarray:
-    import numpy as np
-
-    gain = loudness_gain(clip, rate, target)
-    return np.clip(np.round(clip * gain * 32767), -32767, 32767).astype(np.int16)
-
-
-def _as_float(segment: AudioSegment) -> np.ndarray:
-    import numpy as np
-
-    return np.frombuffer(segment.raw_data, dtype=np.int16).astype(np.float64) / 32768
 
 
 def render(
@@ -112,7 +80,8 @@ def render(
             os.close(handle)
             temps.append(Path(name))
             os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        _encode(timeline, clips, options, temps[0], progress)
+        mixer = Mixer(timeline, clips, options)
+        _encode(mixer, options, temps[0], progress)
         _tag(temps[0], timeline, options)
         cue = json.dumps(sidecars.cue_sheet(timeline), indent=1, ensure_ascii=False)
         temps[1].write_text(cue + "\n", encoding="utf-8")
@@ -128,49 +97,207 @@ def render(
                 temp.unlink()
 
 
-def _encode(
-    timeline: Timeline,
-    clips: dict[str, AudioSegment],
-    options: Options,
-    path: Path,
-    progress: Callable[[int], None] | None,
-) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class Mixer:
+    """Turns events into sample blocks: each sound at its level, panned, over the ambience."""
+
+    def __init__(self, timeline: Timeline, clips: dict[str, AudioSegment], options: Options) -> None:
+        import numpy as np
+
+        from voiceguide import chime
+
+        self.timeline = timeline
+        self.options = options
+        self.channels = 2 if options.pan_sides else 1
+        self.rate = timeline.sample_rate
+        self.sides = {s.index: s.side for s in timeline.steps}
+        self.sounds: dict[str, np.ndarray] = {}
+        for event in timeline.events:
+            if event.sound and event.sound not in self.sounds:
+                source, _, name = event.sound.partition(":")
+                if source == "voice":
+                    raw = np.frombuffer(clips[name].raw_data, dtype=np.int16) / 32768.0
+                else:
+                    raw = chime.sound(event.sound, options).astype(np.float64)
+                kind = "breath" if event.kind == "breath" and source == "voice" else source
+                self.sounds[event.sound] = raw * _relative_gain(raw, self.rate, RELATIVE_LUFS[kind])
+        self.levelled = dict(self.sounds)
+        self.ambience = Ambience(options.ambience, self.rate) if options.ambience else None
+        # eSpeak's plosives peak some 20 dB over its loudness, so reaching the norm under the
+        # true-peak ceiling takes a limiter; limiting lowers the loudness a little, so measure
+        # again and correct, a few rounds at most.
+        level, target = 1.0, TARGET_LUFS[self.channels]
+        for _ in range(LEVEL_ROUNDS):
+            loudness = self._measure()
+            if not np.isfinite(loudness) or abs(loudness - target) < 0.2:
+                break
+            level *= 10 ** ((target - loudness) / 20)
+            ceiling = TRUE_PEAK / self._pan_boost()
+            self.sounds = {key: limit(audio * level, ceiling, self.rate) for key, audio in self.levelled.items()}
+            if self.ambience:
+                self.ambience.reset(level)
+
+    def _measure(self) -> float:
+        from voiceguide.loudness import StreamingMeter
+
+        meter = StreamingMeter(self.rate, self.channels)
+        for block in self.blocks():
+            if isinstance(block, int):
+                meter.feed_silence(block)
+            else:
+                meter.feed(block)
+        if self.ambience:
+            self.ambience.reset(self.ambience.voice_gain)
+        return meter.integrated()
+
+    def _pan_boost(self) -> float:
+        """How much louder than mono the leaning channel plays a sound with --pan-sides."""
+        import numpy as np
+
+        return float(np.sqrt(2) * np.cos((1 - PAN) * np.pi / 4)) if self.channels == 2 else 1.0
+
+    def blocks(self) -> Iterator[np.ndarray | int]:
+        """The track in order: arrays of samples, or a count of samples of digital silence."""
+        for event in self.timeline.events:
+            if event.kind == "silence":
+                if self.ambience is None:
+                    yield event.length
+                    continue
+                left = event.length
+                while left > 0:
+                    yield self._frame(self.ambience.next(min(left, BLOCK)))
+                    left -= BLOCK
+                continue
+            audio = self.sounds[event.sound]
+            if len(audio) != event.length:
+                raise RenderError(f"internal: {event.sound!r} is {len(audio)} samples, planned {event.length}")
+            if self.ambience:
+                audio = audio + self.ambience.next(len(audio))
+            yield self._frame(audio, event)
+
+    def _frame(self, mono: np.ndarray, event: Event | None = None) -> np.ndarray:
+        import numpy as np
+
+        if self.channels == 1:
+            return mono
+        side = self.sides.get(event.step) if event is not None and event.step is not None else None
+        position = {"left": -PAN, "right": PAN}.get(side or "", 0.0)
+        angle = (position + 1) * np.pi / 4  # constant-power pan law
+        return np.stack([mono * np.cos(angle), mono * np.sin(angle)], axis=1) * np.sqrt(2)
+
+
+def _relative_gain(audio: np.ndarray, rate: int, relative: float) -> float:
+    """Gain bringing one sound to the voice's reference loudness plus `relative` dB."""
+    import numpy as np
+    import pyloudnorm
+
+    minimum = round(0.4 * rate) + 1  # the meter needs one 400 ms gating block
+    padded = audio if len(audio) >= minimum else np.concatenate([audio, np.zeros(minimum - len(audio))])
+    measured = pyloudnorm.Meter(rate).integrated_loudness(padded)
+    return 1.0 if not np.isfinite(measured) else 10 ** ((VOICE_REFERENCE + relative - measured) / 20)
+
+
+def limit(audio: np.ndarray, ceiling: float, rate: int) -> np.ndarray:
+    """Keep the true peak under `ceiling` with a smooth gain that never overshoots.
+
+    The gain each sample needs (from the 4× oversampled peak around it) is min-filtered and
+    then averaged over the same window, so the smoothed gain is never above what any sample
+    in reach needs: no clip, and no click from a sudden gain change.
+    """
+    import numpy as np
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+    from scipy.signal import resample_poly
+
+    if not len(audio):
+        return audio
+    oversampled = np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)]
+    peaks = np.pad(oversampled, (0, 4 * len(audio) - len(oversampled))).reshape(-1, 4).max(axis=1)
+    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    if needed.min() >= 1.0:
+        return audio
+    width = 2 * round(LIMITER_SECONDS * rate) + 1
+    gain = uniform_filter1d(minimum_filter1d(needed, width, mode="nearest"), width, mode="nearest")
+    return audio * gain
+
+
+class Ambience:
+    """Brown or pink noise made block by block, or a sound file looped, faded in at the start.
+
+    The noise is seeded, so the same routine builds to the same file every time.
+    """
+
+    FADE_SECONDS = 4.0
+
+    def __init__(self, kind: str, rate: int) -> None:
+        from voiceguide.chime import load_loop
+
+        self.kind, self.rate = kind, rate
+        self.loop = None if kind in ("brown", "pink") else load_loop(Path(kind), rate)
+        self.reset(1.0)
+
+    def reset(self, voice_gain: float) -> None:
+        """Start again, at AMBIENCE_DB under a voice played at `voice_gain`."""
+        import numpy as np
+
+        self.voice_gain = voice_gain
+        reference = _AMBIENCE_REFERENCE.get(self.kind, -23.0)
+        self.level = voice_gain * 10 ** ((VOICE_REFERENCE + AMBIENCE_DB - reference) / 20)
+        self.position = 0
+        self.random = np.random.default_rng(7)
+        self.state = np.zeros(3)
+
+    def next(self, count: int) -> np.ndarray:
+        import numpy as np
+        from scipy.signal import lfilter
+
+        if self.loop is not None:
+            block = self.loop[(self.position + np.arange(count)) % len(self.loop)]
+        elif self.kind == "brown":
+            block, self.state[:1] = lfilter([1.0], [1.0, -0.995], self.random.standard_normal(count), zi=self.state[:1])
+        else:  # pink: Paul Kellet's three-pole approximation of a -3 dB/octave slope
+            block, self.state[:] = lfilter(_PINK_B, _PINK_A, self.random.standard_normal(count), zi=self.state)
+        ramp = np.clip((self.position + np.arange(count)) / (self.rate * self.FADE_SECONDS), 0.0, 1.0)
+        self.position += count
+        return np.asarray(block) * self.level * ramp
+
+
+_PINK_B = (0.049922035, -0.095993537, 0.050612699, -0.004408786)
+_PINK_A = (1.0, -2.494956002, 2.017265875, -0.522189400)
+# The loudness (LUFS) of each noise generator at unit level, measured once on 60 s of it, so
+# that AMBIENCE_DB holds for each; a file is brought to VOICE_REFERENCE when it is loaded.
+_AMBIENCE_REFERENCE = {"brown": 12.8, "pink": -22.0}
+
+
+def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int], None] | None) -> None:
     import numpy as np
     import soundfile
 
-    rate = timeline.sample_rate
-    targets = {"speech": SPEECH_LUFS, "breath": BREATH_LUFS, "chime": CHIME_LUFS}
-    ready: dict[tuple[str, str], np.ndarray] = {}
-    zeros = np.zeros(BLOCK, dtype=np.int16)
+    zeros = np.zeros((BLOCK, mixer.channels) if mixer.channels > 1 else BLOCK, dtype=np.int16)
     with soundfile.SoundFile(
         str(path),
         "w",
-        samplerate=rate,
-        channels=1,
+        samplerate=mixer.rate,
+        channels=mixer.channels,
         format="MP3",
         subtype="MPEG_LAYER_III",
         compression_level=compression_level(options.bitrate),
         bitrate_mode="CONSTANT",
     ) as mp3:
-        for event in timeline.events:
-            if event.kind == "silence":
-                left = event.length
+        for block in mixer.blocks():
+            if isinstance(block, int):
+                left = block
                 while left > 0:
                     mp3.write(zeros[: min(left, BLOCK)])
                     left -= BLOCK
             else:
-                key = (event.kind, event.text)
-                if key not in ready:
-                    raw = chime(event.text, rate) if event.kind == "chime" else _as_float(clips[event.text])
-                    ready[key] = _levelled(np.asarray(raw, dtype=np.float64), rate, targets[event.kind])
-                audio = ready[key]
-                if len(audio) != event.length:
-                    raise RenderError(
-                        f"internal: clip for {event.text!r} is {len(audio)} samples, planned {event.length}"
-                    )
-                mp3.write(audio)
+                mp3.write(np.clip(np.round(block * 32767), -32767, 32767).astype(np.int16))
             if progress:
-                progress(event.length)
+                progress(block if isinstance(block, int) else len(block))
 
 
 def _tag(path: Path, timeline: Timeline, options: Options) -> None:
