@@ -86,7 +86,8 @@ def _tone(phase: str, rate: int) -> np.ndarray:
     count = round(TONE_SECONDS * rate)
     frequency = np.linspace(start, end, count)
     phase_angle = 2 * np.pi * np.cumsum(frequency) / rate
-    envelope = np.sin(np.linspace(0, np.pi, count)) ** 2
+    attack = round(0.012 * rate)  # quick enough to mark the phase boundary, soft enough not to click
+    envelope = np.concatenate([np.linspace(0.0, 1.0, attack), np.cos(np.linspace(0, np.pi / 2, count - attack)) ** 2])
     return _shaped(np.sin(phase_angle) * envelope * 0.6, rate)
 
 

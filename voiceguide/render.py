@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 BITRATES = (56, 64, 80, 96, 112, 128, 144, 160)  # constant bitrates that keep the gapless tag
 TARGET_LUFS = {1: -19.0, 2: -16.0}  # spoken-word norms for mono and stereo
-TRUE_PEAK = 10 ** (-1.5 / 20)  # under −1 dBTP, with room for the encoder's overshoot
+TRUE_PEAK = 10 ** (-2.0 / 20)  # under -1 dBTP with room for the encoder: low-rate MP3 overshoots ~0.7 dB
 # Levels of each kind of sound against the voice, before the whole track is normalized.
 RELATIVE_LUFS = {"voice": 0.0, "breath": -4.0, "tone": -8.0, "chime": -5.0}
 AMBIENCE_DB = -26.0  # the ambience's loudness under the voice
@@ -277,7 +277,8 @@ def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int]
     import numpy as np
     import soundfile
 
-    zeros = np.zeros((BLOCK, mixer.channels) if mixer.channels > 1 else BLOCK, dtype=np.int16)
+    # Float samples: libsndfile 1.2 garbles int16 written to a stereo MP3 (peaks doubled).
+    zeros = np.zeros((BLOCK, mixer.channels) if mixer.channels > 1 else BLOCK, dtype=np.float32)
     with soundfile.SoundFile(
         str(path),
         "w",
@@ -295,7 +296,7 @@ def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int]
                     mp3.write(zeros[: min(left, BLOCK)])
                     left -= BLOCK
             else:
-                mp3.write(np.clip(np.round(block * 32767), -32767, 32767).astype(np.int16))
+                mp3.write(np.clip(block, -1.0, 1.0).astype(np.float32))
             if progress:
                 progress(block if isinstance(block, int) else len(block))
 
