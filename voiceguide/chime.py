@@ -118,7 +118,8 @@ def load_loop(path: Path, rate: int) -> np.ndarray:
     """A sound file for ambience: mono, at `rate`, at -23 LUFS, its ends crossfaded so that it
     loops without a seam."""
     import numpy as np
-    import pyloudnorm
+
+    from voiceguide.loudness import loudness_of
 
     audio = _read(path, rate)
     fade = min(rate, len(audio) // 4)
@@ -127,7 +128,7 @@ def load_loop(path: Path, rate: int) -> np.ndarray:
     ramp = np.linspace(0.0, 1.0, fade)
     loop = audio[:-fade].copy()
     loop[:fade] = audio[:fade] * ramp + audio[-fade:] * (1 - ramp)
-    loudness = pyloudnorm.Meter(rate).integrated_loudness(loop)
+    loudness = loudness_of(loop, rate)
     return loop * 10 ** ((-23.0 - loudness) / 20) if np.isfinite(loudness) else loop
 
 

@@ -11,17 +11,21 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from voiceguide import pipeline
 from voiceguide.errors import UsageError, VoiceguideError
-from voiceguide.model import Options
-from voiceguide.plan import BREATH_CUES, CHIMES
+from voiceguide.model import BREATH_CUES, CHIMES, Options
+
+if TYPE_CHECKING:
+    from voiceguide import pipeline
+
+# Commands import the pipeline when they run, so that `voiceguide --help` starts fast.
 
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,  # plain help: Rich's Markdown renderer alone costs 0.15 s of start-up
     no_args_is_help=True,
     help="Turn a self-massage, acupressure or breathing routine written as text into a "
     "voice-guided MP3: every step spoken, every hold exactly timed, breath prompts, chimes.",
@@ -203,6 +207,8 @@ def build(
     given = dict(locals())
 
     def work() -> pipeline.BuildResult:
+        from voiceguide import pipeline
+
         options = _options(given)
         with _progress() as progress:
             return pipeline.build(source, options, output, use_cache=not no_cache, progress=progress)
@@ -217,6 +223,8 @@ def build(
 def _progress() -> Iterator[pipeline.Progress]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from voiceguide import pipeline
 
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
@@ -267,7 +275,7 @@ def plan(
     build that.  Examples:  voiceguide plan my_routine.txt  ·  voiceguide plan --save feet.yaml
     """
     given = dict(locals())
-    from voiceguide import routine_file, sidecars
+    from voiceguide import pipeline, routine_file, sidecars
 
     def work() -> tuple[Any, Any]:
         options = _options(given)

@@ -32,6 +32,8 @@ NARRATIVE_KINDS = frozenset({"intro", "note", "switch", "repeat"})
 # text names no duration. A position or rest step gets a plain pause unless the text times it.
 HOLD_KINDS = frozenset({"press", "massage", "hold", "breath"})
 
+BREATH_CUES = ("voice", "tone", "both", "none")
+CHIMES = ("soft", "bowl", "none")
 SAMPLE_RATE = 22_050  # what pyttsx3's eSpeak driver delivers; the whole track uses it
 
 

@@ -38,7 +38,7 @@ AMBIENCE_DB = -26.0  # the ambience's loudness under the voice
 VOICE_REFERENCE = -23.0  # LUFS every sound is levelled against before the track is normalized
 BLOCK = 22_050  # samples written at a time for silence and ambience
 LEVEL_ROUNDS = 4  # measure-and-correct rounds to reach the loudness target
-LIMITER_SECONDS = 0.004  # half-width of the limiter's gain smoothing
+LEVEL_TOLERANCE = 0.25  # LU; the tests allow 1
 PAN = 0.55  # with --pan-sides, how far toward its side a sound leans (0 centre, 1 hard)
 
 
@@ -109,57 +109,68 @@ class Mixer:
     def __init__(self, timeline: Timeline, clips: dict[str, AudioSegment], options: Options) -> None:
         import numpy as np
 
-        from voiceguide import chime
+        from voiceguide import chime, loudness
 
         self.timeline = timeline
         self.options = options
         self.channels = 2 if options.pan_sides else 1
         self.rate = timeline.sample_rate
         self.sides = {s.index: s.side for s in timeline.steps}
-        self.sounds: dict[str, np.ndarray] = {}
+        meter = loudness.Meter(self.rate, timeline.length)
+        levelled: dict[str, np.ndarray] = {}
+        base: dict[str, np.ndarray] = {}  # K-weighted squares of each levelled sound
         for event in timeline.events:
-            if event.sound and event.sound not in self.sounds:
+            if event.sound and event.sound not in levelled:
                 source, _, name = event.sound.partition(":")
                 if source == "voice":
                     raw = np.frombuffer(clips[name].raw_data, dtype=np.int16) / 32768.0
                 else:
                     raw = chime.sound(event.sound, options).astype(np.float64)
                 kind = "breath" if event.kind == "breath" and source == "voice" else source
-                self.sounds[event.sound] = raw * _relative_gain(raw, self.rate, RELATIVE_LUFS[kind])
-        self.levelled = dict(self.sounds)
-        self.ambience = Ambience(options.ambience, self.rate) if options.ambience else None
-        # eSpeak's plosives peak some 20 dB over its loudness, so reaching the norm under the
-        # true-peak ceiling takes a limiter; limiting lowers the loudness a little, so measure
-        # again and correct, a few rounds at most.
+                squares = meter.weighted_squares(raw)
+                measured = loudness.loudness_of(raw, self.rate, squares)
+                gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
+                levelled[event.sound], base[event.sound] = raw * gain, squares * gain * gain
+        peaks = {key: loudness.sample_peaks(audio) for key, audio in levelled.items()}
+        ceiling = TRUE_PEAK / self._pan_boost()
         level, target = 1.0, TARGET_LUFS[self.channels]
+        self.sounds, weighted = dict(levelled), base
         for _ in range(LEVEL_ROUNDS):
-            loudness = self._measure()
-            if not np.isfinite(loudness) or abs(loudness - target) < 0.2:
+            measured = self._measure(weighted)
+            if not np.isfinite(measured) or abs(measured - target) < LEVEL_TOLERANCE:
                 break
-            level *= 10 ** ((target - loudness) / 20)
-            ceiling = TRUE_PEAK / self._pan_boost()
-            self.sounds = {key: limit(audio * level, ceiling, self.rate) for key, audio in self.levelled.items()}
-            if self.ambience:
-                self.ambience.reset(level)
+            level *= 10 ** ((target - measured) / 20)
+            weighted = {}
+            for key, audio in levelled.items():
+                envelope = loudness.limiter_gain(peaks[key] * level, ceiling, self.rate)
+                self.sounds[key] = audio * (level * envelope)
+                limited = bool(np.any(envelope < 1.0))
+                weighted[key] = meter.weighted_squares(self.sounds[key]) if limited else base[key] * level * level
+        self.ambience = Ambience(options.ambience, self.rate, level) if options.ambience else None
 
-    def _measure(self) -> float:
-        from voiceguide.loudness import StreamingMeter
+    def _measure(self, weighted: dict[str, np.ndarray]) -> float:
+        """Integrated loudness of the track, from each sound's K-weighted squares."""
+        from voiceguide.loudness import Meter
 
-        meter = StreamingMeter(self.rate, self.channels)
-        for block in self.blocks():
-            if isinstance(block, int):
-                meter.feed_silence(block)
-            else:
-                meter.feed(block)
-        if self.ambience:
-            self.ambience.reset(self.ambience.voice_gain)
+        meter = Meter(self.rate, self.timeline.length)
+        for event in self.timeline.events:
+            if event.sound:
+                meter.add(event.start, weighted[event.sound] * self._pan_energy(event))
         return meter.integrated()
+
+    def _pan(self, event: Event | None) -> tuple[float, float]:
+        side = self.sides.get(event.step) if event is not None and event.step is not None else None
+        return _pan_gains(side)
+
+    def _pan_energy(self, event: Event) -> float:
+        if self.channels == 1:
+            return 1.0
+        left, right = self._pan(event)
+        return left * left + right * right
 
     def _pan_boost(self) -> float:
         """How much louder than mono the leaning channel plays a sound with --pan-sides."""
-        import numpy as np
-
-        return float(np.sqrt(2) * np.cos((1 - PAN) * np.pi / 4)) if self.channels == 2 else 1.0
+        return max(_pan_gains("left")) if self.channels == 2 else 1.0
 
     def blocks(self) -> Iterator[np.ndarray | int]:
         """The track in order: arrays of samples, or a count of samples of digital silence."""
@@ -185,44 +196,17 @@ class Mixer:
 
         if self.channels == 1:
             return mono
-        side = self.sides.get(event.step) if event is not None and event.step is not None else None
-        position = {"left": -PAN, "right": PAN}.get(side or "", 0.0)
-        angle = (position + 1) * np.pi / 4  # constant-power pan law
-        return np.stack([mono * np.cos(angle), mono * np.sin(angle)], axis=1) * np.sqrt(2)
+        left, right = self._pan(event)
+        return np.stack([mono * left, mono * right], axis=1)
 
 
-def _relative_gain(audio: np.ndarray, rate: int, relative: float) -> float:
-    """Gain bringing one sound to the voice's reference loudness plus `relative` dB."""
-    import numpy as np
-    import pyloudnorm
+def _pan_gains(side: str | None) -> tuple[float, float]:
+    """Channel gains of the constant-power pan law toward `side`, the centre at unity."""
+    import math
 
-    minimum = round(0.4 * rate) + 1  # the meter needs one 400 ms gating block
-    padded = audio if len(audio) >= minimum else np.concatenate([audio, np.zeros(minimum - len(audio))])
-    measured = pyloudnorm.Meter(rate).integrated_loudness(padded)
-    return 1.0 if not np.isfinite(measured) else 10 ** ((VOICE_REFERENCE + relative - measured) / 20)
-
-
-def limit(audio: np.ndarray, ceiling: float, rate: int) -> np.ndarray:
-    """Keep the true peak under `ceiling` with a smooth gain that never overshoots.
-
-    The gain each sample needs (from the 4× oversampled peak around it) is min-filtered and
-    then averaged over the same window, so the smoothed gain is never above what any sample
-    in reach needs: no clip, and no click from a sudden gain change.
-    """
-    import numpy as np
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-    from scipy.signal import resample_poly
-
-    if not len(audio):
-        return audio
-    oversampled = np.abs(resample_poly(audio, 4, 1))[: 4 * len(audio)]
-    peaks = np.pad(oversampled, (0, 4 * len(audio) - len(oversampled))).reshape(-1, 4).max(axis=1)
-    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
-    if needed.min() >= 1.0:
-        return audio
-    width = 2 * round(LIMITER_SECONDS * rate) + 1
-    gain = uniform_filter1d(minimum_filter1d(needed, width, mode="nearest"), width, mode="nearest")
-    return audio * gain
+    position = {"left": -PAN, "right": PAN}.get(side or "", 0.0)
+    angle = (position + 1) * math.pi / 4
+    return math.cos(angle) * math.sqrt(2), math.sin(angle) * math.sqrt(2)
 
 
 class Ambience:
@@ -233,19 +217,15 @@ class Ambience:
 
     FADE_SECONDS = 4.0
 
-    def __init__(self, kind: str, rate: int) -> None:
+    def __init__(self, kind: str, rate: int, voice_gain: float) -> None:
+        """`kind` is brown, pink or a sound file, played AMBIENCE_DB under a voice at `voice_gain`."""
+        import numpy as np
+
         from voiceguide.chime import load_loop
 
         self.kind, self.rate = kind, rate
         self.loop = None if kind in ("brown", "pink") else load_loop(Path(kind), rate)
-        self.reset(1.0)
-
-    def reset(self, voice_gain: float) -> None:
-        """Start again, at AMBIENCE_DB under a voice played at `voice_gain`."""
-        import numpy as np
-
-        self.voice_gain = voice_gain
-        reference = _AMBIENCE_REFERENCE.get(self.kind, -23.0)
+        reference = _AMBIENCE_REFERENCE.get(self.kind, VOICE_REFERENCE)
         self.level = voice_gain * 10 ** ((VOICE_REFERENCE + AMBIENCE_DB - reference) / 20)
         self.position = 0
         self.random = np.random.default_rng(7)
