@@ -35,7 +35,7 @@ def test_track_meter_matches_pyloudnorm(seed: int) -> None:
 
 
 def test_stereo_sums_both_channels() -> None:
-    (start, burst), *_ = bursts(7, 1)
+    (_, burst), *_ = bursts(7, 1)
     stereo = np.stack([burst * 0.8, burst * 0.4], axis=1)
     track = np.zeros((len(burst) + RATE, 2))
     track[: len(burst)] = stereo

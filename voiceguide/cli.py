@@ -7,7 +7,9 @@ one-line message and an exit code (2 for usage, 1 for the rest); --debug shows t
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -138,6 +140,9 @@ def _parse_set(item: str) -> tuple[int, float]:
 
 @contextmanager
 def _reported(debug: bool) -> Iterator[None]:
+    # A SIGTERM (a closed terminal, a killed job) unwinds like Ctrl-C, so temporary files go.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    warnings.showwarning = _show_warning
     try:
         yield
     except VoiceguideError as error:
@@ -148,6 +153,16 @@ def _reported(debug: bool) -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo("voiceguide: interrupted; nothing was written", err=True)
         raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    typer.echo(f"voiceguide: warning: {message}", err=True)
 
 
 def _run(debug: bool, work: Callable[[], T]) -> T:
@@ -220,26 +235,35 @@ def build(
 
 
 @contextmanager
-def _progress() -> Iterator[pipeline.Progress]:
+def _progress() -> Iterator[pipeline.Progress | None]:
+    """A progress bar on stderr while a build runs, when stderr is a terminal; shown from the
+    first stage on, so a build that stops at once prints only its message."""
+    if not sys.stderr.isatty():
+        yield None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from voiceguide import pipeline
 
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task: list[Any] = []
+    bar = Progress(*columns, console=Console(stderr=True), transient=True)
+    task: list[Any] = []
 
-        def start(label: str, total: int) -> None:
-            if task:
-                bar.update(task[0], completed=bar.tasks[0].total)
-                bar.remove_task(task.pop())
-            task.append(bar.add_task(label, total=total))
+    def start(label: str, total: int) -> None:
+        if not task:
+            bar.start()
+        else:
+            bar.remove_task(task.pop())
+        task.append(bar.add_task(label, total=total))
 
-        def advance(amount: int) -> None:
-            bar.advance(task[0], amount)
+    def advance(amount: int) -> None:
+        bar.advance(task[0], amount)
 
+    try:
         yield pipeline.Progress(start, advance)
+    finally:
+        bar.stop()
 
 
 @app.command()

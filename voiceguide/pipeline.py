@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -56,7 +57,9 @@ def decode(data: bytes, name: str) -> str:
         raise RoutineError("looks like binary data, not text; give a routine written as text", name)
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        warnings.warn(f"{name}:{line}: not UTF-8; read as Windows-1252 (save it as UTF-8 to be sure)", stacklevel=2)
         return data.decode("cp1252", errors="replace")
 
 
@@ -118,16 +121,17 @@ def build(
         raise UsageError(f"{out}: is a folder; give a file name such as {out / 'routine.mp3'}")
     if out.suffix.lower() != ".mp3":
         raise UsageError(f"{out}: the output must be an .mp3 file")
-    if output is None:
-        out.parent.mkdir(parents=True, exist_ok=True)
     if options.bitrate not in render.BITRATES:
         raise UsageError(f"--bitrate must be one of {', '.join(map(str, render.BITRATES))} kbps, got {options.bitrate}")
     voice = speech.resolve_voice(options.voice)
+    speech.check_language(voice, [routine.title, *(step.text for step in routine.steps)])
+    texts = planner.phrases(routine, options)
+    if output is None:
+        out.parent.mkdir(parents=True, exist_ok=True)  # only once the build can go ahead
     bank = speech.ClipBank(
         speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch),
         speech.cache_dir() if use_cache else None,
     )
-    texts = planner.phrases(routine, options)
     if progress:
         progress.start("Speaking", len(texts))
     bank.prepare(texts, progress.advance if progress else None)

@@ -73,14 +73,15 @@ def render(
     folder = outputs.mp3.parent
     if not folder.is_dir():
         raise RenderError(f"{folder}: output folder does not exist; create it or choose another -o")
+    mixer = Mixer(timeline, clips, options)
     temps: list[Path] = []
     try:
         for final in outputs.all():
-            handle, name = tempfile.mkstemp(dir=folder, prefix=f".{final.name}.", suffix=".part")
+            _remove_orphans(final)
+            handle, name = tempfile.mkstemp(dir=folder, prefix=f".{final.name}.{os.getpid()}.", suffix=".part")
             os.close(handle)
             temps.append(Path(name))
             os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        mixer = Mixer(timeline, clips, options)
         _encode(mixer, options, temps[0], progress)
         _tag(temps[0], timeline, options)
         cue = json.dumps(sidecars.cue_sheet(timeline), indent=1, ensure_ascii=False)
@@ -95,6 +96,25 @@ def render(
         for temp in temps:
             with contextlib.suppress(OSError):
                 temp.unlink()
+
+
+def _remove_orphans(final: Path) -> None:
+    """Temporary files of earlier builds that were killed before they could clean up."""
+    for temp in final.parent.glob(f".{final.name}.*.part"):
+        pid = temp.name[len(final.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _umask() -> int:
@@ -116,46 +136,72 @@ class Mixer:
         self.channels = 2 if options.pan_sides else 1
         self.rate = timeline.sample_rate
         self.sides = {s.index: s.side for s in timeline.steps}
+        # Memory goes with the number of distinct sounds, never with the track's length: per
+        # sound, its source samples (the clip's own int16), while levelling its K-weighted
+        # squares and peaks (float32), and the finished sound (int16).
         meter = loudness.Meter(self.rate, timeline.length)
-        levelled: dict[str, np.ndarray] = {}
+        self.sources: dict[str, np.ndarray] = {}
+        gains: dict[str, float] = {}
         base: dict[str, np.ndarray] = {}  # K-weighted squares of each levelled sound
+        peaks: dict[str, np.ndarray] = {}
         for event in timeline.events:
-            if event.sound and event.sound not in levelled:
+            if event.sound and event.sound not in gains:
                 source, _, name = event.sound.partition(":")
                 if source == "voice":
-                    raw = np.frombuffer(clips[name].raw_data, dtype=np.int16) / 32768.0
+                    self.sources[event.sound] = np.frombuffer(clips[name].raw_data, dtype=np.int16)
                 else:
-                    raw = chime.sound(event.sound, options).astype(np.float64)
+                    self.sources[event.sound] = np.round(chime.sound(event.sound, options) * 32767).astype(np.int16)
+                raw = self._source(event.sound)
                 kind = "breath" if event.kind == "breath" and source == "voice" else source
-                squares = meter.weighted_squares(raw)
-                measured = loudness.loudness_of(raw, self.rate, squares)
+                raw_squares = meter.weighted_squares(raw)
+                measured = loudness.loudness_of(raw, self.rate, raw_squares)
                 gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
-                levelled[event.sound], base[event.sound] = raw * gain, squares * gain * gain
-        peaks = {key: loudness.sample_peaks(audio) for key, audio in levelled.items()}
+                gains[event.sound] = gain
+                base[event.sound] = (raw_squares * gain * gain).astype(np.float32)
+                peaks[event.sound] = (loudness.sample_peaks(raw) * gain).astype(np.float32)
+        self.placements: dict[str, list[Event]] = {}
+        for event in timeline.events:
+            if event.sound:
+                self.placements.setdefault(event.sound, []).append(event)
         ceiling = TRUE_PEAK / self._pan_boost()
         level, target = 1.0, TARGET_LUFS[self.channels]
-        self.sounds, weighted = dict(levelled), base
+        envelopes: dict[str, np.ndarray | None] = dict.fromkeys(gains)
+
+        def current_squares(key: str) -> np.ndarray:
+            """K-weighted squares of a sound as it now stands: scaled, or limited and weighed again."""
+            envelope = envelopes[key]
+            if envelope is None:
+                return base[key] * (level * level)
+            return meter.weighted_squares(self._source(key) * (gains[key] * level * envelope))
+
         for _ in range(LEVEL_ROUNDS):
-            measured = self._measure(weighted)
+            measured = self._measure(current_squares)
             if not np.isfinite(measured) or abs(measured - target) < LEVEL_TOLERANCE:
                 break
             level *= 10 ** ((target - measured) / 20)
-            weighted = {}
-            for key, audio in levelled.items():
-                envelope = loudness.limiter_gain(peaks[key] * level, ceiling, self.rate)
-                self.sounds[key] = audio * (level * envelope)
-                limited = bool(np.any(envelope < 1.0))
-                weighted[key] = meter.weighted_squares(self.sounds[key]) if limited else base[key] * level * level
+            for key in gains:
+                needed = loudness.limiter_gain(peaks[key] * level, ceiling, self.rate)
+                envelopes[key] = needed.astype(np.float32) if np.any(needed < 1.0) else None
+        self.sounds = {}
+        for key, gain in gains.items():
+            limiting = envelopes[key]
+            finished = self._source(key) * (gain * level * (1.0 if limiting is None else limiting))
+            self.sounds[key] = np.round(np.clip(finished, -1.0, 1.0) * 32767).astype(np.int16)
         self.ambience = Ambience(options.ambience, self.rate, level) if options.ambience else None
 
-    def _measure(self, weighted: dict[str, np.ndarray]) -> float:
-        """Integrated loudness of the track, from each sound's K-weighted squares."""
+    def _source(self, key: str) -> np.ndarray:
+        return self.sources[key] / 32768.0
+
+    def _measure(self, squares: Callable[[str], np.ndarray]) -> float:
+        """Integrated loudness of the track, from each sound's K-weighted squares, one sound's
+        at a time."""
         from voiceguide.loudness import Meter
 
         meter = Meter(self.rate, self.timeline.length)
-        for event in self.timeline.events:
-            if event.sound:
-                meter.add(event.start, weighted[event.sound] * self._pan_energy(event))
+        for key, events in self.placements.items():
+            weighted = squares(key)
+            for event in events:
+                meter.add(event.start, weighted * self._pan_energy(event) if self.channels > 1 else weighted)
         return meter.integrated()
 
     def _pan(self, event: Event | None) -> tuple[float, float]:
@@ -184,7 +230,7 @@ class Mixer:
                     yield self._frame(self.ambience.next(min(left, BLOCK)))
                     left -= BLOCK
                 continue
-            audio = self.sounds[event.sound]
+            audio = self.sounds[event.sound] / 32767.0
             if len(audio) != event.length:
                 raise RenderError(f"internal: {event.sound!r} is {len(audio)} samples, planned {event.length}")
             if self.ambience:

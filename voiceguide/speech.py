@@ -20,7 +20,7 @@ import json
 import os
 import platform
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 CLIP_FORMAT = 2  # bump when clip processing changes, so old cache entries are not reused
 SILENCE_DBFS = -50.0  # quieter than this at a clip's edges is trimmed away
 FADE_MS = 8  # short fades on every clip edge, so no cut ever clicks
+SYNTH_SECONDS = 30.0  # eSpeak speaks a sentence in milliseconds; this long means it is stuck
+MIN_MS_PER_WORD = 50  # a clip shorter than this per word is broken (calm speech takes ~400)
 
 
 class Synthesizer(Protocol):
@@ -159,6 +161,52 @@ def resolve_voice(voice: str) -> str:
     return match
 
 
+# Languages eSpeak NG speaks that are not written in the Latin alphabet, by script.
+_SCRIPT_LANGUAGES = {
+    "CYRILLIC": {"ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "tt", "ba", "cv", "mn"},
+    "GREEK": {"el", "grc"},
+    "CJK": {"cmn", "yue", "hak", "ja", "zh"},
+    "HIRAGANA": {"ja"},
+    "KATAKANA": {"ja"},
+    "HANGUL": {"ko"},
+    "ARABIC": {"ar", "fa", "ur", "ps", "sd", "ug", "ku"},
+    "HEBREW": {"he"},
+    "DEVANAGARI": {"hi", "mr", "ne", "sa", "kok", "bpy"},
+    "BENGALI": {"bn", "as"},
+    "TAMIL": {"ta"},
+    "TELUGU": {"te"},
+    "THAI": {"th"},
+    "GEORGIAN": {"ka"},
+    "ARMENIAN": {"hy"},
+}
+
+
+def check_language(voice: str, texts: Iterable[str]) -> None:
+    """Refuse a voice that cannot read the routine's alphabet (an English voice on Russian text
+    reads every word as a spelled-out letter name, or says nothing)."""
+    import unicodedata
+
+    counts: dict[str, int] = {}
+    for text in texts:
+        for char in text:
+            if char.isalpha():
+                script = unicodedata.name(char, "UNKNOWN").split(" ")[0]
+                script = "CJK" if script.startswith("CJK") else script
+                counts[script] = counts.get(script, 0) + 1
+    if not counts:
+        return
+    script = max(counts, key=lambda name: counts[name])
+    language = voice.split("/")[-1].split("+")[0].split("-")[0].lower()
+    writes = {lang for langs in _SCRIPT_LANGUAGES.values() for lang in langs}
+    if script == "LATIN" and language not in writes:
+        return
+    if script in _SCRIPT_LANGUAGES and language in _SCRIPT_LANGUAGES[script]:
+        return
+    if script == "LATIN" or script in _SCRIPT_LANGUAGES:
+        alphabet = script.title()
+        raise UsageError(f"voice {voice!r} cannot read this routine's {alphabet} text; choose one with --voice")
+
+
 class Pyttsx3Synthesizer:
     """pyttsx3's eSpeak driver. The text is passed as plain text, never as SSML markup."""
 
@@ -177,9 +225,31 @@ class Pyttsx3Synthesizer:
         tts.setProperty("pitch", self.pitch)
         # pyttsx3 2.99 keeps only the last of several queued save_to_file calls, so one clip
         # per runAndWait; and it prints "Audio saved to …" on stdout, which is the CLI's.
-        with contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stdout(io.StringIO()), _time_limit(SYNTH_SECONDS, text):
             tts.save_to_file(text, str(wav_path))
             tts.runAndWait()
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, text: str) -> Iterator[None]:
+    """Stop waiting for a clip that never comes back (Unix main thread; elsewhere, no limit)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise SynthesisError(f"the voice took over {seconds:g} s on {text!r} and was stopped")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def cache_dir() -> Path:
@@ -233,15 +303,25 @@ class ClipBank:
 
         with tempfile.TemporaryDirectory(prefix="voiceguide-") as tmp:
             wav = Path(tmp) / "clip.wav"
-            for _attempt in range(2):  # an empty clip is retried once, then it is an error
-                self.synthesizer.synthesize(text, wav)
-                self.synthesized += 1
+            # A clip that comes back empty or too short for its words is tried once more, then
+            # the build fails naming it: a cue must never silently become silence.
+            shortest = MIN_MS_PER_WORD * max(1, len(text.split()))
+            for attempt in range(2):
+                wav.unlink(missing_ok=True)
+                try:
+                    self.synthesizer.synthesize(text, wav)
+                except SynthesisError:
+                    if attempt:
+                        raise
+                    continue
+                finally:
+                    self.synthesized += 1
                 if wav.exists() and wav.stat().st_size > 44:
                     raw = AudioSegment.from_wav(wav).set_channels(1).set_sample_width(2)
                     clip = finish_clip(raw.set_frame_rate(SAMPLE_RATE))
-                    if len(clip) >= 50:
+                    if len(clip) >= shortest:
                         return clip
-        raise SynthesisError(f"the voice produced no sound for: {text!r}")
+        raise SynthesisError(f"the voice produced no usable sound for {text!r}; try another --voice")
 
 
 def pydub() -> Any:
@@ -269,11 +349,20 @@ def finish_clip(clip: AudioSegment) -> AudioSegment:
 
 
 def _read_clip(entry: Path) -> AudioSegment | None:
+    """A cached clip, or None for an entry that is damaged in any way (then it is made again).
+
+    Read with the standard `wave` module: pydub would hand a damaged file to ffprobe."""
+    import wave
+
     try:
-        clip = pydub().AudioSegment.from_wav(entry)
-    except Exception:  # any unreadable entry is a miss: it is synthesized and written again
+        with wave.open(str(entry), "rb") as wav:
+            shape = (wav.getnchannels(), wav.getsampwidth(), wav.getframerate())
+            frames = wav.readframes(wav.getnframes())
+    except (OSError, EOFError, wave.Error):
         return None
-    return clip if len(clip) >= 50 else None
+    if shape != (1, 2, SAMPLE_RATE) or len(frames) < SAMPLE_RATE // 10 or len(frames) % 2:
+        return None
+    return pydub().AudioSegment(data=frames, sample_width=2, frame_rate=SAMPLE_RATE, channels=1)
 
 
 def _write_atomic(entry: Path, clip: AudioSegment) -> None:
