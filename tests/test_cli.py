@@ -111,3 +111,19 @@ def test_build_with_no_argument_renders_the_builtin_routine(tmp_path: Path) -> N
     spoken = " ".join(e["text"] for e in cue["events"])
     assert "Now the left foot." in spoken
     assert all(h["seconds"] == 60 for h in cue["holds"] if "one minute" in cue["steps"][h["step"] - 1]["text"])
+
+
+@pytest.mark.parametrize("flag", ["--hold", "--scale", "--prep"])
+def test_nan_and_infinity_are_refused(short_routine: Path, flag: str) -> None:
+    for value in ("nan", "inf"):
+        result = runner.invoke(app, ["plan", str(short_routine), flag, value])
+        assert result.exit_code == 2 and result.stderr.startswith(f"voiceguide: {flag} must be"), result.stderr
+
+
+def test_plan_save_keeps_the_whole_routine_with_the_overrides(short_routine: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "hand.yaml"
+    result = runner.invoke(app, ["plan", str(short_routine), "--only", "3", "--hold", "9", "--save", str(saved)])
+    assert result.exit_code == 0, result.stderr
+    again = json.loads(runner.invoke(app, ["plan", str(saved), "--json"]).stdout)
+    assert len(again["steps"]) > 1
+    assert {s["seconds"] for s in again["steps"] if s["kind"] in ("press", "massage")} == {9}

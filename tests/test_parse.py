@@ -206,3 +206,8 @@ def test_the_parser_never_raises(text: str) -> None:
 @given(text=st.text(alphabet=st.sampled_from(list("left right Left RIGHT hand foot, .")), max_size=80))
 def test_mirroring_twice_is_the_identity(text: str) -> None:
     assert lexicon.mirror_text(lexicon.mirror_text(text)) == text
+
+
+def test_repeat_steps_without_numbered_steps_is_read_as_it_stands() -> None:
+    routine = parse_text("Press the point for 30 seconds.\n\nRepeat steps 1-2.", "x.txt")
+    assert [s.kind for s in routine.steps] == ["press", "note"]

@@ -211,3 +211,11 @@ def test_any_routine_gives_a_tiled_timeline_with_exact_holds(steps: list[Step], 
         assert all(e.text in ("Halfway.", "Ten seconds left.") for e in inside if e.kind == "speech")
     expected_holds = sum(s.repeat for s in steps if s.is_hold)
     assert len(timeline.holds) == expected_holds
+
+
+def test_markers_never_collide_in_a_short_hold() -> None:
+    step = Step(text="Press.", kind="press", seconds=20.5, seconds_from="text", index=1)
+    timeline = timeline_of(Routine("Test", (step,)), Options(halfway=True, countdown=True))
+    (hold,) = timeline.holds
+    inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind == "speech"]
+    assert [e.text for e in inside] == ["Halfway."]  # "Ten seconds left." would overlap it

@@ -75,3 +75,29 @@ def test_every_step_field_survives_the_round_trip() -> None:
     parsed = routine_file.loads(routine_file.dumps(original), "hand.yaml")
     assert [s.to_dict() for s in parsed.steps] == [s.to_dict() for s in original.steps]
     assert parsed.title == original.title
+
+
+def test_every_corpus_routine_survives_save_and_load(tmp_path: Path) -> None:
+    for text in sorted((Path(__file__).parent / "data" / "routines").glob("*.txt")):
+        original = parse_text(text.read_text(encoding="utf-8"), text.name)
+        again = routine_file.loads(routine_file.dumps(original), "again.yaml")
+        assert [s.to_dict() for s in again.steps] == [s.to_dict() for s in original.steps], text.name
+
+
+def test_hand_written_breath_is_kept_and_missing_seconds_get_the_defaults() -> None:
+    body = (
+        "title: x\nsections:\n  - title: null\n    steps:\n"
+        "      - {text: Press the point., kind: press, breath: [4, 7, 8]}\n"
+        "      - {text: Sit down.}\n"
+    )
+    routine = plan.apply_options(routine_file.loads(body, "r.yaml"), Options(breath=(5.0, 5.0)))
+    press, sit = routine.steps
+    assert (press.seconds, press.seconds_from, press.breath) == (30.0, "default", (4.0, 7.0, 8.0))
+    assert (sit.kind, sit.seconds) == ("position", 5.0)
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_seconds_must_be_finite(value: str) -> None:
+    body = f"title: x\nsections:\n  - steps:\n      - text: Press.\n        seconds: {value}\n"
+    with pytest.raises(RoutineError, match="seconds must be a number of seconds"):
+        routine_file.loads(body, "r.yaml")

@@ -7,6 +7,7 @@ one-line message and an exit code (2 for usage, 1 for the rest); --debug shows t
 from __future__ import annotations
 
 import json
+import math
 import signal
 import sys
 import warnings
@@ -64,7 +65,7 @@ Halfway = Annotated[
     bool | None,
     typer.Option(
         "--halfway/--no-halfway",
-        help="Say 'Halfway' in holds (default: on holds of a minute or more).",
+        help="Say 'Halfway' in holds of 20 s or more (default: only in holds of a minute or more).",
         show_default=False,
     ),
 ]
@@ -72,7 +73,7 @@ Countdown = Annotated[
     bool | None,
     typer.Option(
         "--countdown/--no-countdown",
-        help="Say 'Ten seconds left' (default: on holds of 45 s or more).",
+        help="Say 'Ten seconds left' in holds of 20 s or more (default: only from 45 s).",
         show_default=False,
     ),
 ]
@@ -91,13 +92,14 @@ Preview = Annotated[bool, typer.Option("--preview", help="Render only the first 
 def _options(given: dict[str, Any]) -> Options:
     """Options from a command's parameters (named as the fields of Options), checked."""
     values = {name: given[name] for name in OPTION_FIELDS if name in given}
-    hold, scale = values.get("hold"), values.get("scale", 1.0)
-    if hold is not None and hold <= 0:
-        raise UsageError(f"--hold must be a positive number of seconds, got {hold:g}")
-    if scale <= 0:
-        raise UsageError(f"--scale must be positive, got {scale:g}")
+    if values.get("hold") is not None and not _positive(values["hold"]):
+        raise UsageError(f"--hold must be a positive number of seconds, got {values['hold']:g}")
+    if not _positive(values.get("scale", 1.0)):
+        raise UsageError(f"--scale must be positive, got {values['scale']:g}")
+    if not _positive(values.get("max_hold", 1.0)):
+        raise UsageError(f"--max-hold must be a positive number of seconds, got {values['max_hold']:g}")
     for name in ("lead_in", "prep"):
-        if values.get(name, 0) < 0:
+        if name in values and not (_positive(values[name]) or values[name] == 0):
             raise UsageError(f"--{name.replace('_', '-')} must be 0 or more seconds, got {values[name]:g}")
     for name, allowed in (("breath_cue", BREATH_CUES), ("chime", CHIMES)):
         if name in values and values[name] not in allowed:
@@ -122,7 +124,7 @@ def parse_breath(text: str) -> tuple[float, ...]:
         values = tuple(float(p) for p in parts)
     except ValueError:
         values = ()
-    if len(values) not in (2, 3, 4) or any(v <= 0 for v in values):
+    if len(values) not in (2, 3, 4) or not all(_positive(v) for v in values):
         raise UsageError(f"--breath takes 2 to 4 positive seconds like 4:6 or 4:7:8, got {text!r}")
     return values
 
@@ -133,9 +135,14 @@ def _parse_set(item: str) -> tuple[int, float]:
         index, value = int(step), float(seconds)
     except ValueError:
         raise UsageError(f"--set takes STEP=SECONDS like 5=45, got {item!r}") from None
-    if value <= 0:
+    if not _positive(value):
         raise UsageError(f"--set {item}: seconds must be positive")
     return index, value
+
+
+def _positive(value: float) -> bool:
+    """A usable number of seconds or a factor: above zero and finite (not nan, not inf)."""
+    return math.isfinite(value) and value > 0
 
 
 @contextmanager
@@ -299,18 +306,13 @@ def plan(
     build that.  Examples:  voiceguide plan my_routine.txt  ·  voiceguide plan --save feet.yaml
     """
     given = dict(locals())
-    from voiceguide import pipeline, routine_file, sidecars
+    from voiceguide import pipeline, sidecars
 
     def work() -> tuple[Any, Any]:
         options = _options(given)
         routine, timeline = pipeline.plan(source, options)
         if save is not None:
-            if save.suffix.lower() not in pipeline.ROUTINE_SUFFIXES:
-                raise UsageError(f"{save}: the routine file must end in .yaml")
-            try:
-                routine_file.save(routine, save)
-            except OSError as error:
-                raise UsageError(f"{save}: could not write ({error.strerror})") from None
+            pipeline.save(source, options, save)
         return routine, timeline
 
     routine, timeline = _run(debug, work)
@@ -371,7 +373,3 @@ def cache_clear() -> None:
         entry.unlink(missing_ok=True)
         removed += 1
     typer.echo(f"Removed {removed} cached phrases from {folder}")
-
-
-def main() -> None:  # pragma: no cover
-    sys.exit(app())

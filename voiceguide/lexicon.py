@@ -112,7 +112,7 @@ def _found(match: re.Match[str], value: float) -> Found:
 _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), how)
     for p, how in (
-        (rf"\b(?:a|one) {_MINUTE} and a half\b", "1.5min"),
+        (rf"\b(?:a|one|1) {_MINUTE} and a half\b", "1.5min"),
         (rf"\b(?P<a>{NUM}) and a half {_UNIT}", "and_half"),
         (r"\bhalf (?:a|an) (?P<unit>minute|hour)\b", "half"),
         (r"\b(?:a|one) minute or two\b", "60"),
@@ -244,7 +244,11 @@ def find_step_range(text: str) -> tuple[int, int] | None:
 
 # Breathing -------------------------------------------------------------------------------
 
-_BREATH_WORD = r"(?:inhale|breathe in|breath in|exhale|breathe out|breath out|hold(?: your breath| it)?|pause|rest)"
+_BREATH_WORD = (
+    r"(?:inhale|breathe in|breath in|exhale|breathe out|breath out|hold(?: your breath| it)?|pause|rest"
+    r"|(?:and|then) (?:in|out))"  # "breathe in for 5 and out for 7"
+)
+_PHASE_ORDERS = {("in", "out"), ("in", "hold", "out"), ("in", "hold", "out", "hold")}
 _PHASE = re.compile(
     rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,30}}?\b(?:for|to|of)?\s*(?:a count of |the count of |a slow count of )?"
     rf"(?P<n>{NUM})\b(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
@@ -278,10 +282,12 @@ def find_breath_pattern(text: str) -> BreathFound | None:
         start = kinds.index("in")
         pattern = [number(m.group("n")) or 0.0 for m in phases[start:]]
         pattern += [number(m.group("n")) or 0.0 for m in phases[:start]]
-        rotated = kinds[start:] + kinds[:start]
-        if rotated[:2] == ["in", "out"] or rotated[:3] == ["in", "hold", "out"]:
+        rotated = tuple(kinds[start:] + kinds[:start])[:4]
+        # only the orders a breath can be paced in; "in, out, hold" is left to the default pace
+        order = next((rotated[:n] for n in (4, 3, 2) if rotated[:n] in _PHASE_ORDERS), None)
+        if order is not None:
             span = (phases[0].start(), phases[-1].end())
-            return _pattern_found(tuple(float(x) for x in pattern[:4]), span, text)
+            return _pattern_found(tuple(float(x) for x in pattern[: len(order)]), span, text)
     for regex, fixed in _NAMED_PATTERNS:
         match = regex.search(text)
         if not match:

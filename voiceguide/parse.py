@@ -277,14 +277,6 @@ _HOLD_VERB = re.compile(
     r"|the (?:stretch|pose|position|tension|pressure|point)\b|your breath\b))",
     re.IGNORECASE,
 )
-_MODIFIER = re.compile(
-    r"^(?:(?:now|then|and|gently|just)\s+)?(?:hold|press|stay|remain|keep|maintain|continue|sustain|rest|"
-    r"do (?:this|it|so)|keep (?:going|pressing|holding|it up)|continue (?:pressing|holding|for))\b"
-    r"(?:\s+(?:it|this|that|here|there|the (?:pose|position|pressure|stretch|point|tension)|"
-    r"this (?:pose|position|pressure|stretch|point)|gently|firmly|steadily|still|steady|pressing|holding|on))*"
-    r"\s*(?:for\b|,|\s)",
-    re.IGNORECASE,
-)
 _REPEAT_ONLY_WORDS = re.compile(
     r"\b(?:repeat|repeating|do|perform|this|it|that|the|same|whole|entire|exercise|cycle|sequence|movement|"
     r"motion|process|pattern|round|stretch|again|more|in total|total|all|steps?|technique|breathing|"
@@ -859,6 +851,9 @@ def _repeat_range(b: _Builder, unit: Unit) -> None:
     assert unit.step_range is not None
     first, last = unit.step_range
     positions = [p for n in range(first, last + 1) for p in b.numbered.get(n, [])]
+    if not positions:  # no numbered steps to go back to: read the sentence as it stands
+        b.add(Step(text=unit.text, kind="note", section=unit.section, source_line=unit.line), unit)
+        return
     if unit.side_cue and unit.side_cue.kind == "mirror":
         _mirror(b, unit, unit.side_cue, positions)  # "Switch sides and repeat steps 1-6"
         return

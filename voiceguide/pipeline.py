@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide import plan as planner
 from voiceguide import routine_file
-from voiceguide.errors import RoutineError, UsageError
+from voiceguide.errors import RenderError, RoutineError, UsageError
 from voiceguide.model import Options, Routine, Timeline
 
 if TYPE_CHECKING:
@@ -42,7 +42,10 @@ def read_source(source: Path | None) -> tuple[str, str]:
         raise UsageError(f"{name}: no such file; give a routine text (.txt, .md) or routine file (.yaml)")
     if source.is_dir():
         raise UsageError(f"{name}: is a folder; give a routine text or routine file inside it")
-    data = source.read_bytes()
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        raise RoutineError(f"cannot be read ({error.strerror}); check its permissions", name) from None
     if len(data) > MAX_TEXT_BYTES:
         raise RoutineError(
             f"{len(data) // 1000} kB is more than the {MAX_TEXT_BYTES // 1000} kB a routine may have", name
@@ -52,7 +55,10 @@ def read_source(source: Path | None) -> tuple[str, str]:
 
 def decode(data: bytes, name: str) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RoutineError("starts like UTF-16 text but is damaged; save it again as UTF-8", name) from None
     if b"\x00" in data:
         raise RoutineError("looks like binary data, not text; give a routine written as text", name)
     try:
@@ -65,9 +71,7 @@ def decode(data: bytes, name: str) -> str:
 
 def load_routine(source: Path | None) -> Routine:
     if source is not None and source.suffix.lower() in ROUTINE_SUFFIXES:
-        if not source.is_file():
-            read_source(source)  # raises the right message
-        return routine_file.loads(read_source(source)[0], str(source))
+        return routine_file.loads(*read_source(source))
     text, name = read_source(source)
     if not text.strip():
         raise RoutineError("is empty; write the routine's steps in it", name)
@@ -86,6 +90,18 @@ def prepare(source: Path | None, options: Options) -> Routine:
 def plan(source: Path | None, options: Options) -> tuple[Routine, Timeline]:
     routine = prepare(source, options)
     return routine, planner.build_timeline(routine, options, planner.estimate(options))
+
+
+def save(source: Path | None, options: Options, path: Path) -> None:
+    """Write the editable routine file: the whole routine, with the duration overrides given
+    (--hold, --set, --scale, --breath) written in; --only and --preview do not cut it."""
+    if path.suffix.lower() not in ROUTINE_SUFFIXES:
+        raise UsageError(f"{path}: the routine file must end in .yaml")
+    routine = prepare(source, replace(options, only=None, preview=False))
+    try:
+        routine_file.save(routine, path)
+    except OSError as error:
+        raise RenderError(f"{path}: could not write ({error.strerror})") from None
 
 
 def slug(text: str) -> str:
@@ -127,7 +143,12 @@ def build(
     speech.check_language(voice, [routine.title, *(step.text for step in routine.steps)])
     texts = planner.phrases(routine, options)
     if output is None:
-        out.parent.mkdir(parents=True, exist_ok=True)  # only once the build can go ahead
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)  # only once the build can go ahead
+        except OSError as error:
+            raise RenderError(f"{out.parent}: cannot make the output folder ({error.strerror})") from None
+    elif not out.parent.is_dir():
+        raise RenderError(f"{out.parent}: output folder does not exist; create it or choose another -o")
     bank = speech.ClipBank(
         speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch),
         speech.cache_dir() if use_cache else None,

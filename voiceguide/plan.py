@@ -49,8 +49,9 @@ def apply_options(routine: Routine, options: Options) -> Routine:
     steps = tuple(_apply(step, options) for step in routine.steps)
     for step in steps:
         if step.seconds > options.max_hold:
+            where = f"step {step.index} (line {step.source_line})" if step.source_line else f"step {step.index}"
             raise UsageError(
-                f"step {step.index} (line {step.source_line}) lasts {step.seconds:g} s, longer than "
+                f"{where} lasts {step.seconds:g} s, longer than "
                 f"--max-hold {options.max_hold:g} s; raise --max-hold if that is really meant"
             )
     if options.only is not None:
@@ -259,7 +260,11 @@ def _hold_inner(step: Step, length: int, options: Options, measure: Measure) -> 
         marks.append(_mark(length // 2, "speech", HALFWAY, measure))
     if _wanted(options.countdown, seconds, COUNTDOWN_FROM) and seconds > 10 + 2 * PROMPT_GUARD:
         marks.append(_mark(length - 10 * rate, "speech", TEN_LEFT, measure))
-    marks = [m for m in marks if m[1] <= length - guard]
+    kept: list[tuple[int, int, str, str, str]] = []
+    for mark in marks:  # in time order; one that would run into the one before is left out
+        if mark[1] <= length - guard and all(mark[0] >= end + guard for _, end, *_ in kept):
+            kept.append(mark)
+    marks = kept
     placed: list[tuple[int, int, str, str, str]] = list(marks)
 
     def free(start: int, end: int) -> bool:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mutagen import MutagenError
+
 from voiceguide import sidecars
 from voiceguide.errors import RenderError
 from voiceguide.model import Event, Options, Timeline
@@ -90,8 +92,10 @@ def render(
         temps[3].write_text(sidecars.lrc(timeline), encoding="utf-8")
         for temp, final in zip(temps, outputs.all(), strict=True):
             os.replace(temp, final)
-    except OSError as error:
-        raise RenderError(f"{outputs.mp3}: could not write ({error.strerror or error})") from error
+    except (OSError, RuntimeError, AssertionError, MutagenError) as error:
+        # soundfile reports encoder and short-write failures as RuntimeError or AssertionError
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise RenderError(f"{outputs.mp3}: could not write ({reason})") from error
     finally:
         for temp in temps:
             with contextlib.suppress(OSError):

@@ -13,13 +13,19 @@ YAML's safe loader: a routine file is data, never code.
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
+import tempfile
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from voiceguide.errors import RoutineError
-from voiceguide.model import STEP_KINDS, Routine, Step
+from voiceguide.model import NARRATIVE_KINDS, STEP_KINDS, Routine, Step
+from voiceguide.parse import DEFAULT_SECONDS
 
 HEADER = (
     "# voiceguide routine file. Change a step's seconds, repeat or text, then rebuild with\n"
@@ -29,20 +35,7 @@ HEADER = (
     "# release: seconds of rest between repetitions; copy_of: this step repeats or mirrors an\n"
     "# earlier one (edit both if you change one).\n"
 )
-_FIELDS = {
-    "index",
-    "text",
-    "kind",
-    "seconds",
-    "seconds_from",
-    "repeat",
-    "side",
-    "breath",
-    "breath_from",
-    "announce",
-    "source_line",
-    "copy_of",
-}
+_FIELDS = frozenset(f.name for f in fields(Step)) - {"section"}
 
 
 def dumps(routine: Routine) -> str:
@@ -61,7 +54,16 @@ def dumps(routine: Routine) -> str:
 
 
 def save(routine: Routine, path: Path) -> None:
-    path.write_text(dumps(routine), encoding="utf-8")
+    """Write the routine file whole or not at all (a temporary file renamed into place)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(dumps(routine))
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def loads(text: str, source: str) -> Routine:
@@ -88,10 +90,6 @@ def loads(text: str, source: str) -> Routine:
     return Routine(title=str(data.get("title") or "Guided routine"), steps=tuple(steps), source=source)
 
 
-def load(path: Path) -> Routine:
-    return loads(path.read_text(encoding="utf-8-sig"), str(path))
-
-
 def _step(raw: Any, section: Any, position: int, source: str, line: int | None) -> Step:
     if isinstance(raw, str):
         raw = {"text": raw}
@@ -105,33 +103,38 @@ def _step(raw: Any, section: Any, position: int, source: str, line: int | None) 
     kind = values.setdefault("kind", "position")
     if kind not in STEP_KINDS:
         raise RoutineError(f"kind must be one of {', '.join(STEP_KINDS)}, got {kind!r}", source, line)
-    seconds = values.setdefault("seconds", 0)
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-        raise RoutineError(f"seconds must be a number of seconds, 0 or more, got {seconds!r}", source, line)
-    release = values.setdefault("release", 0)
-    if isinstance(release, bool) or not isinstance(release, int | float) or release < 0:
-        raise RoutineError(f"release must be a number of seconds, 0 or more, got {release!r}", source, line)
-    values["release"] = float(release)
+    if "seconds" not in values and kind not in NARRATIVE_KINDS:
+        values["seconds"], values["seconds_from"] = DEFAULT_SECONDS[kind], "default"  # as the parser would
+    for name in ("seconds", "release"):
+        value = values.setdefault(name, 0)
+        if not _number(value) or value < 0:
+            raise RoutineError(f"{name} must be a number of seconds, 0 or more, got {value!r}", source, line)
+        values[name] = float(value)
     repeat = values.setdefault("repeat", 1)
     if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
         raise RoutineError(f"repeat must be a whole number, 1 or more, got {repeat!r}", source, line)
     if values.get("side") not in (None, "left", "right"):
         raise RoutineError(f"side must be left, right or null, got {values['side']!r}", source, line)
     breath = values.get("breath")
-    if breath is not None and (
-        not isinstance(breath, list)
-        or len(breath) not in (2, 3, 4)
-        or not all(isinstance(x, int | float) and not isinstance(x, bool) and x > 0 for x in breath)
-    ):
-        raise RoutineError(f"breath must be 2 to 4 positive seconds like [4, 6], got {breath!r}", source, line)
+    if breath is not None:
+        if (
+            not isinstance(breath, list)
+            or len(breath) not in (2, 3, 4)
+            or not all(_number(x) and x > 0 for x in breath)
+        ):
+            raise RoutineError(f"breath must be 2 to 4 positive seconds like [4, 6], got {breath!r}", source, line)
+        values.setdefault("breath_from", "text")  # written by hand: --breath does not replace it
     values["section"] = section if section is None else str(section)
-    values["seconds"] = float(seconds)
-    if values.get("seconds_from") is None and kind not in ("intro", "note", "switch", "repeat"):
+    if values.get("seconds_from") is None and kind not in NARRATIVE_KINDS:
         values["seconds_from"] = "text"
     try:
         return Step.from_dict(values)
     except (TypeError, ValueError) as error:
         raise RoutineError(f"step is not valid ({error})", source, line) from None
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _step_lines(root: yaml.Node | None) -> dict[tuple[int, int | None], int]:

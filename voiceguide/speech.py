@@ -153,6 +153,8 @@ def resolve_voice(voice: str) -> str:
         raise UsageError(f"unknown voice {voice!r}{hint} (`voiceguide voices` lists them)")
     if variant:
         available = {v.lower(): v for v in variants()}
+        if not available:
+            return f"{match}+{variant}"  # a system eSpeak NG whose data folder is not known: trust it
         if variant.lower() not in available:
             close = difflib.get_close_matches(variant.lower(), list(available), n=3, cutoff=0.6)
             hint = f"; did you mean +{', +'.join(close)}?" if close else ""
@@ -226,8 +228,11 @@ class Pyttsx3Synthesizer:
         # pyttsx3 2.99 keeps only the last of several queued save_to_file calls, so one clip
         # per runAndWait; and it prints "Audio saved to …" on stdout, which is the CLI's.
         with contextlib.redirect_stdout(io.StringIO()), _time_limit(SYNTH_SECONDS, text):
-            tts.save_to_file(text, str(wav_path))
-            tts.runAndWait()
+            try:
+                tts.save_to_file(text, str(wav_path))
+                tts.runAndWait()
+            except RuntimeError as error:  # pyttsx3's own faults ("run loop already started")
+                raise SynthesisError(f"the voice failed on {text!r} ({error})") from error
 
 
 @contextlib.contextmanager
@@ -311,6 +316,7 @@ class ClipBank:
                 try:
                     self.synthesizer.synthesize(text, wav)
                 except SynthesisError:
+                    _release_engine()  # a stopped run loop cannot be used again: start afresh
                     if attempt:
                         raise
                     continue
@@ -366,6 +372,7 @@ def _read_clip(entry: Path) -> AudioSegment | None:
 
 
 def _write_atomic(entry: Path, clip: AudioSegment) -> None:
+    temp: str | None = None
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".wav")
@@ -374,5 +381,6 @@ def _write_atomic(entry: Path, clip: AudioSegment) -> None:
         os.replace(temp, entry)
     except OSError:
         # The cache only saves time; a read-only or full cache folder must not fail a build.
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(temp)
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
