@@ -53,7 +53,7 @@ POINTS = (
 )
 DURATIONS = (60, 45, 90, 30)  # by point, so a point always sounds the same (repeated phrases)
 RELAX = "Relax your hands and breathe slowly."  # a repeated rest step
-REPEATS = 3
+REPEATS = 5
 
 
 def routine_text(steps: int) -> str:
@@ -95,18 +95,22 @@ def peak_rss_mb() -> float:
 
 
 def child_build(job: dict) -> dict:
-    from voiceguide import pipeline
+    import numpy  # noqa: F401  # the floor's process has these loaded before its clock starts too
+    import soundfile  # noqa: F401
+
+    from voiceguide import pipeline, plan, render, speech  # noqa: F401
     from voiceguide.model import Options
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = pipeline.build(Path(job["src"]), Options(), Path(job["out"]))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     timeline = result.timeline
     if job.get("bursts"):
         spans = [(e.start, e.end) for e in timeline.events if e.kind != "silence"]
         Path(job["bursts"]).write_text(json.dumps({"length": timeline.length, "spans": spans}))
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "synthesized": result.synthesized,
         "rss_mb": peak_rss_mb(),
         "audio_s": timeline.length / timeline.sample_rate,
@@ -126,18 +130,18 @@ def child_floor(job: dict) -> dict:
     options = Options()
     texts = plan.phrases(pipeline.prepare(Path(job["src"]), options), options)
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         synth = speech.Pyttsx3Synthesizer(speech.resolve_voice(options.voice), options.rate, options.pitch)
         with contextlib.redirect_stdout(io.StringIO()):
             for number, text in enumerate(texts):
                 synth.synthesize(text, Path(tmp) / f"{number}.wav")
-        synth_s = time.perf_counter() - start
+        synth_s, synth_cpu = time.perf_counter() - start, time.process_time() - cpu
 
         track = json.loads(Path(job["bursts"]).read_text())
         rng = np.random.default_rng(0)
         noise = (rng.standard_normal(10 * options.sample_rate) * 0.1).astype(np.float32)
         block, spans, first = render.BLOCK, track["spans"], 0
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with soundfile.SoundFile(
             str(Path(tmp) / "floor.mp3"),
             "w",
@@ -159,8 +163,14 @@ def child_floor(job: dict) -> dict:
                     lo, hi = max(s, at), min(e, end)
                     buf[lo - at : hi - at] = np.resize(noise[lo % len(noise) :], hi - lo)
                 mp3.write(buf)
-        encode_s = time.perf_counter() - start
-    return {"synth_s": synth_s, "encode_s": encode_s, "phrases": len(texts)}
+        encode_s, encode_cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "synth_s": synth_s,
+        "encode_s": encode_s,
+        "synth_cpu": synth_cpu,
+        "encode_cpu": encode_cpu,
+        "phrases": len(texts),
+    }
 
 
 def run_child(kind: str, job: dict, cache: Path) -> dict:
@@ -194,11 +204,10 @@ def bench(minutes: float, folder: Path) -> dict:
         floors.append(run_child("floor", {"src": str(src), "bursts": bursts}, folder / "unused-cache"))
     cold = min(colds, key=lambda r: r["seconds"])
     warm = min(warms, key=lambda r: r["seconds"])
-    floor = {
-        "synth_s": min(f["synth_s"] for f in floors),
-        "encode_s": min(f["encode_s"] for f in floors),
-        "phrases": floors[0]["phrases"],
-    }
+    floor = {key: min(f[key] for f in floors) for key in ("synth_s", "encode_s", "synth_cpu", "encode_cpu")}
+    floor["phrases"] = floors[0]["phrases"]
+    cold["cpu"] = min(r["cpu"] for r in colds)
+    warm["cpu"] = min(r["cpu"] for r in warms)
     cold["rss_mb"] = max(r["rss_mb"] for r in colds)
     warm["synthesized"] = max(r["synthesized"] for r in warms)
     return {"planned_min": planned, "cold": cold, "warm": warm, "floor": floor}
@@ -243,6 +252,8 @@ def main() -> None:
         "floor s",
         "cold/floor",
         "warm/enc-floor",
+        "cpu: cold/floor",
+        "warm/enc-floor",
     )
     print(" | ".join(head))
     for r in rows:
@@ -261,6 +272,8 @@ def main() -> None:
             f"{total:.1f}",
             f"{cold['seconds'] / total:.2f}",
             f"{warm['seconds'] / floor['encode_s']:.2f}",
+            f"{cold['cpu'] / (floor['synth_cpu'] + floor['encode_cpu']):.2f}",
+            f"{warm['cpu'] / floor['encode_cpu']:.2f}",
         )
         print(" | ".join(str(c).rjust(len(h)) for c, h in zip(cells, head, strict=True)))
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -272,7 +285,8 @@ def main() -> None:
             f"difference {hi['cold']['rss_mb'] - lo['cold']['rss_mb']:+.0f} MB"
         )
     print(f"`python -m voiceguide --help`: {help_seconds():.2f} s (best of 3)")
-    print("times are wall seconds around the build call inside a fresh process (interpreter start-up excluded)")
+    print("times are wall seconds around the build call inside a fresh process (interpreter start-up excluded),")
+    print(f"each the best of {REPEATS} runs; the cpu ratios use CPU seconds, which a busy machine disturbs less")
 
 
 if __name__ == "__main__":

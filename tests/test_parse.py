@@ -61,18 +61,9 @@ def _report():  # type: ignore[no-untyped-def]
     return module
 
 
-# What the parser does not read yet, each checked to still be missed so that the list stays
-# true: a first-person story ("I squeeze it for thirty seconds") is not read as instructions,
-# and a conditional aside ("If the nausea comes back, repeat on both wrists") is a note.
+# What the parser does not read yet, checked to still be missed so that the list stays true:
+# a conditional aside ("If the nausea comes back, repeat on both wrists") is kept as a note.
 KNOWN_MISSES = {
-    ("evening_wind_down_story", "durations", "squeeze it for thirty seconds"),
-    ("evening_wind_down_story", "durations", "I hold for about a minute"),
-    ("evening_wind_down_story", "durations", "for twenty seconds or so"),
-    ("evening_wind_down_story", "repeats", "three times"),
-    ("evening_wind_down_story", "repeats", "ten times in a row"),
-    ("evening_wind_down_story", "sides", "do the same on the other side"),
-    ("evening_wind_down_story", "breath", "let my breathing slow"),
-    ("evening_wind_down_story", "breath", "breathe in for four and out for six"),
     ("wrist_p6_nausea", "sides", "repeat on both wrists"),
 }
 

@@ -56,10 +56,12 @@ def _sound(key: str, style: str, chime_file: str | None, rate: int) -> np.ndarra
 def _strike(partials: tuple[tuple[float, float, float], ...], base: float, seconds: float, rate: int) -> np.ndarray:
     import numpy as np
 
-    t = np.arange(round(seconds * rate)) / rate
+    t = np.arange(round(seconds * rate), dtype=np.float32) / np.float32(rate)
     tone = np.zeros_like(t)
     for ratio, amplitude, decay in partials:
-        tone += amplitude * np.exp(-t / decay) * np.sin(2 * np.pi * base * ratio * t)
+        tone += (
+            np.float32(amplitude) * np.exp(-t / np.float32(decay)) * np.sin(np.float32(2 * np.pi * base * ratio) * t)
+        )
     return tone
 
 

@@ -387,7 +387,8 @@ def _singular(word: str | None) -> str | None:
     return word
 
 
-_TOOL = re.compile(r"\b(?:with|using|in|into|by|from|through)\s+(?:your|the|one|a)\s+$", re.IGNORECASE)
+_TOOL = re.compile(r"\b(?:with|using|in|into|by|from|through)\s+(?:your|my|the|one|a)\s+$", re.IGNORECASE)
+_TOOL_PARTS = frozenset("hand thumb thumbs fingers finger fist palm knuckles fingertips".split())
 
 
 def first_side(text: str) -> tuple[str, str | None] | None:
@@ -400,6 +401,9 @@ def first_side(text: str) -> tuple[str, str | None] | None:
     worked = [m for m in matches if not _TOOL.search(text[max(0, m.start() - 14) : m.start()])]
     if not worked:
         return None  # only the working hand is named: the side worked on is unchanged
+    # "Put your right hand on your left shoulder": a hand named first, then the part it works on
+    if len(worked) > 1 and (worked[0].group(2) or "").lower() in _TOOL_PARTS:
+        worked = worked[1:]
     match = worked[0]
     part = match.group(2)
     if part and part.lower() in ("side", "sides", "and", "or", "to", "of", "then"):

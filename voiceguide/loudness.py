@@ -91,7 +91,7 @@ class Meter:
         """K-weighted squares of a sound (channels summed), its response's tail included."""
         frames = audio.reshape(len(audio), -1)
         size = len(frames) + len(self.response) - 1
-        fft_size = 1 << (size - 1).bit_length()
+        fft_size = fast_length(size)
         response = np.fft.rfft(self.response, fft_size)
         total = np.zeros(size)
         for channel in range(frames.shape[1]):
@@ -134,11 +134,26 @@ def loudness_of(audio: np.ndarray, rate: int, squares: np.ndarray | None = None)
     return meter.integrated()
 
 
+@functools.cache
+def fast_length(n: int) -> int:
+    """The smallest 2^a·3^b·5^c at or above n: an FFT length NumPy computes quickly."""
+    best = 1 << (n - 1).bit_length()
+    five = 1
+    while five < best:
+        three = five
+        while three < best:
+            size = three * (1 << max(0, (n - 1) // three).bit_length())
+            best = min(best, size)
+            three *= 3
+        five *= 5
+    return best
+
+
 def oversampled(audio: np.ndarray, factor: int = 4) -> np.ndarray:
     """Band-limited interpolation by `factor` (FFT zero-padding), for true-peak reading."""
     if len(audio) < 2:
         return np.asarray(audio, dtype=np.float64)
-    size = 1 << (len(audio) - 1).bit_length()  # zero-padded to a fast FFT length
+    size = fast_length(len(audio))  # zero-padded to a length the FFT is quick at
     spectrum = np.fft.rfft(audio, size, axis=0)
     return np.fft.irfft(spectrum, factor * size, axis=0)[: factor * len(audio)] * factor
 
@@ -163,10 +178,20 @@ def limiter_gain(peaks: np.ndarray, ceiling: float, rate: int, half_width: float
     if needed.min() >= 1.0:
         return needed
     reach = round(half_width * rate)
-    padded = np.pad(needed, reach, mode="edge")
-    lowest = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1).min(axis=1)
+    lowest = _running_min(np.pad(needed, reach, mode="edge"), 2 * reach + 1)
     sums = np.cumsum(np.pad(lowest, (reach + 1, reach), mode="edge"))
     return (sums[2 * reach + 1 :] - sums[: -2 * reach - 1]) / (2 * reach + 1)
+
+
+def _running_min(values: np.ndarray, width: int) -> np.ndarray:
+    """Minimum of every window of `width` values (van Herk/Gil-Werman: prefix and suffix
+    minima within blocks of `width`, so the cost does not grow with the width)."""
+    count = len(values) - width + 1
+    blocks = -(-len(values) // width)
+    padded = np.pad(values, (0, blocks * width - len(values)), constant_values=np.inf).reshape(blocks, width)
+    prefix = np.minimum.accumulate(padded, axis=1).ravel()
+    suffix = np.minimum.accumulate(padded[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.minimum(suffix[:count], prefix[width - 1 : width - 1 + count])
 
 
 def limit(audio: np.ndarray, ceiling: float, rate: int) -> np.ndarray:

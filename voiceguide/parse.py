@@ -258,6 +258,13 @@ _FILLER = {
     "to",
     "once",
     "so",
+    # First-person accounts ("Then I press the knot for thirty seconds") describe the same
+    # actions: the pronoun and its habitual adverbs stand in front of the verb like fillers.
+    "i",
+    "usually",
+    "always",
+    "normally",
+    "often",
 }
 _NOT_INSTRUCTION_START = re.compile(
     r"^(?:did|do you|does|is|are|was|were|it|this|these|those|that|there|here|all|hence|many|most|some|"
@@ -458,7 +465,8 @@ _KIND_WORDS["rest"] -= {"continue", "repeat", "switch", "change"}
 
 def _split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
-    parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|\s+)(?=(?:and\s+)?then\b)", text)]
+    # split before "then" or before "and then", never between the two
+    parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)\s+)(?=(?:and\s+)?then\b)", text)]
     if len(parts) < 2 or lexicon.find_breath_pattern(text):
         return [text]
     timed = all(lexicon.find_durations(p) for p in parts)
@@ -631,7 +639,7 @@ def _is_modifier(unit: Unit) -> bool:
 
 
 _REPEAT_HEAD = re.compile(
-    r"^\s*(?:(?:then|now|and)\s+)?(?:repeat|do|perform|complete|aim for|try)\b"
+    r"^\s*(?:(?:then|now|and|i)\s+)*(?:repeat|do|perform|complete|aim for|try)\b"
     r"(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
     re.IGNORECASE,
 )

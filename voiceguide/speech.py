@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import ctypes
 import difflib
+import functools
 import gc
 import hashlib
 import io
@@ -106,6 +107,7 @@ def _engine_fix(error: Exception) -> str:
     return f"no usable speech engine ({error}); {hint}"
 
 
+@functools.cache
 def engine_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
