@@ -388,7 +388,7 @@ def _singular(word: str | None) -> str | None:
 
 
 _TOOL = re.compile(r"\b(?:with|using|in|into|by|from|through)\s+(?:your|my|the|one|a)\s+$", re.IGNORECASE)
-_TOOL_PARTS = frozenset("hand thumb thumbs fingers finger fist palm knuckles fingertips".split())
+_TOOL_PARTS = frozenset(["hand", "thumb", "thumbs", "fingers", "finger", "fist", "palm", "knuckles", "fingertips"])
 
 
 def first_side(text: str) -> tuple[str, str | None] | None:
