@@ -126,7 +126,7 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:a|an|one|another) (?P<unit>second|minute|hour)\b", "one"),
         (rf"\bcount(?:ing)? (?:slowly )?(?:to|of) (?P<a>{NUM})\b", "count"),
         (rf"\b(?:for )?(?:a )?count of (?P<a>{NUM})\b", "count"),
-        (rf"\b(?:for )?(?P<a>{NUM}) (?:(?:slow|deep|full|long|calm|gentle|more|easy),? )*breaths\b", "breaths"),
+        (rf"\b(?:for )?(?P<a>{NUM}) (?:[a-z]+,? ){{0,3}}breaths\b", "breaths"),
         (rf"\bfor (?P<a>{NUM}) counts?\b", "count"),
     )
 )
@@ -192,8 +192,13 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:twice|two times) more\b", "twice_more"),
         (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
         (rf"\b(?P<a>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
+        (rf"\b(?P<a>{NUM}) (?:[a-z]+ )?(?:strokes|passes|squeezes|presses|circles)\b", "n"),
         (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
         (r"\b(?P<w>twice|thrice)\b", "word"),
+        (r"\breps?\s*[:=]\s*(?P<a>\d+)\b", "n"),  # "Sets: 3 | Reps: 10": the repetitions
+        (r"\bsets?\s*[:=]\s*(?P<a>\d+)\b", "n"),
+        (r"(?<![\w.])(?P<a>\d+)\s*[x×](?![\w])", "n"),  # "3x", "3 x 10 seconds"
+        (r"(?<![\w.])[x×]\s*(?P<a>\d+)\b", "n"),  # "x3", "Repeat x3"
     )
 )
 
@@ -250,7 +255,7 @@ _BREATH_WORD = (
 )
 _PHASE_ORDERS = {("in", "out"), ("in", "hold", "out"), ("in", "hold", "out", "hold")}
 _PHASE = re.compile(
-    rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,30}}?\b(?:for|to|of)?\s*(?:a count of |the count of |a slow count of )?"
+    rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,45}}?\b(?:for|to|of)?\s*(?:a count of |the count of |a slow count of )?"
     rf"(?P<n>{NUM})\b(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
     re.IGNORECASE,
 )
@@ -324,6 +329,8 @@ _MIRROR = re.compile(
     r"\b(?:repeat|do|perform|same)\b[^.]*?\b(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
     r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?(?P<part2>sides?|feet|hands|legs|arms)\b"
     r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
+    r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again)\b"
+    r"[^.]{0,30}?\bon\s+(?:the|your)\s+(?P<side>left|right)\s+(?P<part4>\w+)"
     r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
     r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b",
     re.IGNORECASE,
@@ -338,7 +345,8 @@ _SWITCH_TO = re.compile(
 _EACH = re.compile(
     r"\b(?:on|for)\s+(?:each|both|either)\s+(?P<part>[a-z]+)\b"
     r"|\bwith\s+(?:each|either)\s+(?P<part2>sides?|feet|foot|hands?|legs?|arms?)\b"
-    r"|\b(?:each|per)\s+side\b|\bboth sides\b"
+    r"|\b(?:each|per)\s+(?P<part5>side|foot|hand|leg|arm|knee|shoulder|ear|wrist|ankle|hip|palm|elbow|calf)\b"
+    r"|\bboth sides\b"
     r"|\bboth (?P<part3>feet|hands|legs|arms|wrists|shoulders|knees)\b(?=[^.]*\bone at a time\b)",
     re.IGNORECASE,
 )
@@ -357,10 +365,11 @@ class SideCue:
 def find_side_cue(text: str) -> SideCue | None:
     match = _MIRROR.search(text)
     if match:
-        part = match.group("part") or match.group("part3")
+        part = match.group("part") or match.group("part3") or match.group("part4")
         if match.group("part2"):
             part = None
-        return SideCue("mirror", None, _singular(part), match.group(0))
+        side = match.group("side").lower() if match.group("side") else None
+        return SideCue("mirror", side, _singular(part), match.group(0))
     match = _SWITCH_TO.search(text)
     if match:
         side = (match.group("side") or match.group("side2")).lower()
@@ -368,7 +377,7 @@ def find_side_cue(text: str) -> SideCue | None:
         return SideCue("switch", side, _singular(part), match.group(0))
     match = _EACH.search(text)
     if match:
-        part = match.group("part") or match.group("part2") or match.group("part3")
+        part = match.group("part") or match.group("part2") or match.group("part3") or match.group("part5")
         return SideCue("each", None, _singular(part), match.group(0))
     return None
 
@@ -391,6 +400,12 @@ _TOOL = re.compile(r"\b(?:with|using|in|into|by|from|through)\s+(?:your|my|the|o
 _TOOL_PARTS = frozenset(["hand", "thumb", "thumbs", "fingers", "finger", "fist", "palm", "knuckles", "fingertips"])
 
 
+def _is_tool(text: str, match: re.Match[str]) -> bool:
+    """ "with your left thumb", "in your left palm": the hand doing the work, not the part worked."""
+    part = (match.group(2) or "").lower()
+    return bool(_TOOL.search(text[max(0, match.start() - 14) : match.start()])) and part in _TOOL_PARTS
+
+
 def first_side(text: str) -> tuple[str, str | None] | None:
     """The side a sentence works on and the word after it: ("right", "foot").
 
@@ -398,7 +413,7 @@ def first_side(text: str) -> tuple[str, str | None] | None:
     hand") is the tool, not the side; the first side named otherwise is the one worked on.
     """
     matches = list(re.finditer(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE))
-    worked = [m for m in matches if not _TOOL.search(text[max(0, m.start() - 14) : m.start()])]
+    worked = [m for m in matches if not _is_tool(text, m)]
     if not worked:
         return None  # only the working hand is named: the side worked on is unchanged
     # "Put your right hand on your left shoulder": a hand named first, then the part it works on

@@ -35,7 +35,8 @@ HOLD_BREATH_KINDS = frozenset({"press", "hold"})  # get breath prompts even when
 
 _BULLET = re.compile(r"^\s*(?:[•·◦▪‣●○■□➤►✓✔*+\-–—])\s+(?P<text>.+)$")
 _NUMBERED = re.compile(
-    r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*[.)]|\((?P<n3>\d+)\))\s*(?P<text>.*)$",
+    r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*[.)]|\((?P<n3>\d+)\)"
+    r"|\(?(?P<letter>[a-h])\))\s*(?P<text>.*)$",  # "a)" and "(a)" sub-steps too
     re.IGNORECASE,
 )
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
@@ -55,6 +56,7 @@ class Block:
     line: int
     number: int | None = None  # a numbered list item's own number
     level: int = 0  # heading level, 1 for a title
+    lettered: bool = False  # an "a)" sub-step
     lines: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) for paragraphs
 
 
@@ -92,9 +94,10 @@ def blocks_of(text: str) -> list[Block]:
     para: list[tuple[int, str]] = []
     item: list[tuple[int, str]] | None = None
     item_number: int | None = None
+    lettered = False
 
     def flush() -> None:
-        nonlocal para, item, item_number
+        nonlocal para, item, item_number, lettered
         if item:
             first = clean_inline(item[0][1])
             if len(item) > 1 and _is_title_line(first) and len(first.split()) <= 8:
@@ -103,7 +106,7 @@ def blocks_of(text: str) -> list[Block]:
                 item = item[1:]
             joined, offsets = _join(item)
             if joined:
-                blocks.append(Block("item", joined, item[0][0], item_number, lines=offsets))
+                blocks.append(Block("item", joined, item[0][0], item_number, lines=offsets, lettered=lettered))
         if para:
             joined, offsets = _join(para)
             first = clean_inline(para[0][1])
@@ -116,7 +119,7 @@ def blocks_of(text: str) -> list[Block]:
                 joined, offsets = _join(para[1:])
             if joined:
                 blocks.append(Block("para", joined, para[0][0], lines=offsets))
-        para, item, item_number = [], None, None
+        para, item, item_number, lettered = [], None, None, False
 
     for i, raw in enumerate(lines):
         number = i + 1
@@ -157,11 +160,12 @@ def blocks_of(text: str) -> list[Block]:
             else:
                 assert numbered is not None
                 item = [(number, numbered.group("text"))]
-                item_number = int(numbered.group("n1") or numbered.group("n2") or numbered.group("n3"))
+                item_number = _item_number(numbered)
+                lettered = numbered.group("letter") is not None
             continue
         if numbered and not numbered.group("text"):
             flush()  # a bare "Step 3:" line: its text follows on the next line
-            item, item_number = [], int(numbered.group("n1") or numbered.group("n2") or numbered.group("n3"))
+            item, item_number = [], _item_number(numbered)
             continue
         cleaned = clean_inline(stripped)
         if item is not None and not (cleaned.endswith(":") and _is_title_line(cleaned)):
@@ -173,7 +177,22 @@ def blocks_of(text: str) -> list[Block]:
             continue
         para.append((number, stripped))
     flush()
-    return blocks
+    return _headings_over_sub_steps(blocks)
+
+
+def _headings_over_sub_steps(blocks: list[Block]) -> list[Block]:
+    """ "2. Achilles" over "a) Pinch the tendon…": a short numbered item names its sub-steps."""
+    result = list(blocks)
+    for position, block in enumerate(blocks[:-1]):
+        following = blocks[position + 1]
+        if block.kind == "item" and not block.lettered and following.lettered and _is_title_line(block.text):
+            result[position] = Block("heading", block.text.rstrip(":"), block.line, level=3)
+    return result
+
+
+def _item_number(match: re.Match[str]) -> int | None:
+    number = match.group("n1") or match.group("n2") or match.group("n3")
+    return int(number) if number else None  # lettered sub-steps have none
 
 
 def _join(lines: list[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
@@ -387,6 +406,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
     stripped = text.strip()
     if stripped.endswith("?"):
         return False
+    if stripped.endswith("!") and not lexicon.find_durations(stripped):
+        return False  # "Enjoy your day!": encouragement, nothing to time
     words = _words(stripped)
     if not words:
         return False
@@ -412,6 +433,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
     second = lead[1] if len(lead) > 1 else ""
     looks_verb = not re.search(r"(?:ing|ly|ed|[^s]s)$", first) and second in _VERB_OBJECT
     addressed = bool(re.search(r"\b(?:your|yourself|you)\b", stripped, re.IGNORECASE))
+    if from_list and lexicon.find_durations(stripped) and not _TAKES.search(stripped):
+        return True  # "Scalp scrub with your fingertips (30 seconds)": a list item with a time
     return looks_verb and (addressed or from_list)
 
 
@@ -442,7 +465,9 @@ def kind_of(text: str) -> str:
     if (
         lexicon.find_breath_pattern(text)
         or _leading_verb(lowered) in ("breathe", "inhale", "exhale")
-        or re.search(r"\b(?:take|with|for)\s+(?:[\w,]+\s+){0,3}(?:deep|slow|full|long|calm)\s+breaths?\b", lowered)
+        or re.search(
+            r"\b(?:take|with|for)\s+(?:[\w,]+\s+){0,3}(?:deep|slow|full|long|calm)\s+(?:\w+\s+)?breaths?\b", lowered
+        )
     ):
         return "breath"
     if words & _KIND_WORDS["press"] or re.search(
@@ -480,6 +505,8 @@ def _split_directive(text: str, cue: lexicon.SideCue) -> list[str]:
     """'Repeat on the other foot and relax by lying down.' carries a second instruction."""
     at = text.find(cue.phrase)
     rest = text[at + len(cue.phrase) :] if at >= 0 else ""
+    if lexicon.find_side_cue(rest):
+        return [text]  # "Switch hands and do the same on the other side": one switch
     match = re.match(r"^\s*(?:,\s*)?(?:and|then)\s+(?P<rest>.{6,})$", rest)
     if match and _leading_verb(match.group("rest")) in _IMPERATIVE:
         return [text[: at + len(cue.phrase)].rstrip(" ,") + ".", match.group(0).strip()]
@@ -558,7 +585,8 @@ _CONDITION = re.compile(
 )
 _FREQUENCY = re.compile(
     r"\b(?:every|each|once|twice|\w+ times)\s+(?:a\s+|per\s+)?(?:hour|day|morning|evening|night|week)s?\b"
-    r"|\b(?:daily|weekly|nightly)\b|\bevery (?:few |couple of )?(?:hours?|days?)\b|\bhour or two\b",
+    r"|\b(?:daily|weekly|nightly)\b|\bevery (?:few |couple of )?(?:hours?|days?)\b|\bhour or two\b"
+    r"|\bin the (?:morning|evening)\b|\bbefore (?:bed|bedtime|sleep)\b|\bat night\b",
     re.IGNORECASE,
 )
 
@@ -639,7 +667,7 @@ def _is_modifier(unit: Unit) -> bool:
 
 
 _REPEAT_HEAD = re.compile(
-    r"^\s*(?:(?:then|now|and|i)\s+)*(?:repeat|do|perform|complete|aim for|try)\b"
+    r"^\s*(?:(?:then|now|and|i)\s+)*(?:repeat|do|perform|complete|aim for|try|continue)\b"
     r"(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
     re.IGNORECASE,
 )
@@ -655,6 +683,7 @@ class _Builder:
     numbered: dict[int, list[int]] = field(default_factory=dict)  # list number → step positions
     block_of: dict[int, int] = field(default_factory=dict)  # step position → its source block
     saved_run: list[int] = field(default_factory=list)  # the run before a plain switch
+    whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
     seen_instruction: bool = False
 
     def add(self, step: Step, unit: Unit | None = None) -> None:
@@ -664,6 +693,7 @@ class _Builder:
         if step.is_instruction:
             self.seen_instruction = True
             self.run.append(len(self.steps) - 1)
+            self.whole_run.append(len(self.steps) - 1)
             if unit is not None and unit.number is not None:
                 first = self.numbered.get(1)
                 if unit.number == 1 and first and self.block_of.get(first[0]) != unit.block:
@@ -680,7 +710,13 @@ def parse_text(text: str, source: str = "") -> Routine:
             b.run, b.run_section, b.side, b.part = [], unit.section, None, None
         previous = _last_instruction(b)
         same_block = previous is not None and b.block_of.get(previous) == unit.block
-        if previous is not None and _times_previous(unit, b.steps[previous], same_block):
+        # the paragraph or list item right after, with nothing between but what it says itself
+        next_block = (
+            previous is not None
+            and b.block_of.get(previous) == unit.block - 1
+            and all(b.block_of.get(p) == unit.block for p in range(previous + 1, len(b.steps)))
+        )
+        if previous is not None and _times_previous(unit, b.steps[previous], same_block, next_block):
             b.steps[previous] = _merge(b.steps[previous], unit)
             if unit.side_cue and unit.side_cue.kind == "each":
                 scope = [p for p in b.run if b.block_of.get(p) == unit.block] or [previous]
@@ -695,7 +731,10 @@ def parse_text(text: str, source: str = "") -> Routine:
             _repeat_range(b, unit)
         elif cue and (cue.kind == "mirror" or _is_each_directive(unit)):
             same = [p for p in b.run if b.block_of.get(p) == unit.block]
-            _mirror(b, unit, cue, same if unit.split_tail and same else None)
+            if unit.split_tail and same:
+                _mirror(b, unit, cue, same)
+            else:  # "do the whole thing again on the left leg" reaches back across sections
+                _mirror(b, unit, cue, list(b.whole_run) if _WHOLE.search(unit.text) else None)
         elif cue and cue.kind == "switch":
             b.saved_run = b.run
             b.side = cue.side
@@ -706,7 +745,7 @@ def parse_text(text: str, source: str = "") -> Routine:
             said = cue.phrase.strip(" :,;") if own else unit.text
             announce = _sentence(said)
             b.add(Step(said, "switch", section=unit.section, source_line=unit.line, announce=announce, side=b.side))
-            b.run = []
+            b.run, b.whole_run = [], []
             if own:
                 b.add(_instruction(_read(replace(unit, text=rest)), b), unit)
         else:
@@ -718,8 +757,17 @@ def parse_text(text: str, source: str = "") -> Routine:
     return Routine(title=title or _title_from(source), steps=steps, source=source)
 
 
-def _times_previous(unit: Unit, previous: Step, same_block: bool) -> bool:
-    """Whether a sentence only times, repeats or accompanies the instruction before it."""
+_WHOLE = re.compile(
+    r"\b(?:whole|everything|entire|all (?:of )?(?:it|this|these|the steps))\b|\bthe (?:routine|sequence)\b",
+    re.IGNORECASE,
+)
+
+
+def _times_previous(unit: Unit, previous: Step, same_block: bool, next_block: bool) -> bool:
+    """Whether a sentence only times, repeats or accompanies the instruction just before it:
+    in the same paragraph or list item, or the one right after it with nothing between."""
+    if not (same_block or next_block):
+        return False
     if unit.instruction:
         if not _is_modifier(unit):
             return False
@@ -727,8 +775,16 @@ def _times_previous(unit: Unit, previous: Step, same_block: bool) -> bool:
         return _untimed(previous) or counted_only or (_accompanies(unit) and same_block)
     # "Covering the whole palm takes about a minute." right after the instruction it times
     return (
-        same_block and bool(unit.durations) and not unit.side_cue and _untimed(previous) and previous.kind != "breath"
+        same_block
+        and bool(unit.durations)
+        and bool(_TAKES.search(unit.text))
+        and not unit.side_cue
+        and _untimed(previous)
+        and previous.kind != "breath"
     )
+
+
+_TAKES = re.compile(r"\b(?:takes?|lasts?|should take|will take)\b", re.IGNORECASE)
 
 
 def _last_instruction(b: _Builder) -> int | None:
@@ -792,6 +848,9 @@ def _with_breath(step: Step, unit: Unit) -> Step:
     return step
 
 
+_HOLDING_BREATH = re.compile(r"\bhold (?:your|the|this) breath\b", re.IGNORECASE)
+
+
 def _instruction(unit: Unit, b: _Builder) -> Step:
     kind = unit.kind or kind_of(unit.text)
     named = lexicon.first_side(unit.text)
@@ -799,7 +858,9 @@ def _instruction(unit: Unit, b: _Builder) -> Step:
         b.side, part = named
         b.part = part if part and part != "side" else b.part
     step = Step(text=unit.text, kind=kind, side=b.side, section=unit.section, source_line=unit.line)
-    if unit.breath or lexicon.mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
+    if _HOLDING_BREATH.search(unit.text) and not unit.breath:
+        pass  # nothing is said while the breath is held
+    elif unit.breath or lexicon.mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
         step = _with_breath(step, unit)
     repeat = max(1, int(unit.repeat.value)) if unit.repeat else 1
     hold, release = _hold_and_release(unit)
@@ -836,7 +897,7 @@ def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | No
     for position in scope:
         b.steps.append(_mirrored(b.steps[position], position))
     b.side = new_side
-    b.run = []
+    b.run, b.whole_run = [], []
 
 
 def _mirrored(step: Step, position: int) -> Step:
