@@ -202,3 +202,48 @@ def test_mirroring_twice_is_the_identity(text: str) -> None:
 def test_repeat_steps_without_numbered_steps_is_read_as_it_stands() -> None:
     routine = parse_text("Press the point for 30 seconds.\n\nRepeat steps 1-2.", "x.txt")
     assert [s.kind for s in routine.steps] == ["press", "note"]
+
+
+def _instructions(text: str) -> list[tuple[str, float, int, str | None]]:
+    return [(s.kind, s.seconds, s.repeat, s.side) for s in parse_text(text, "x.txt").steps if s.is_instruction]
+
+
+def test_lettered_sub_steps_under_a_numbered_title() -> None:
+    text = "# Legs\n\n1. Calf\na) Sit with your right leg out straight.\nb) Press the knot in the calf for 30 secs.\n"
+    routine = parse_text(text, "x.txt")
+    assert [s.section for s in routine.steps] == ["Calf", "Calf"]
+    assert _instructions(text) == [("position", 5, 1, "right"), ("press", 30, 1, "right")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- Scalp scrub with your fingertips (30 seconds)", [("position", 30, 1, None)]),
+        ("- Press under the cheekbones (3 x 10 seconds)", [("press", 10, 3, None)]),
+        ("Press the point and hold 15 seconds, 3x.", [("press", 15, 3, None)]),
+        ("Tuck your chin. Sets: 3 | Reps: 10 | Hold: 5 sec", [("hold", 5, 10, None)]),
+    ],
+)
+def test_times_and_counts_written_as_notation(text: str, expected: list[tuple[str, float, int, str | None]]) -> None:
+    assert _instructions(text) == expected
+
+
+def test_repeat_on_a_named_side_mirrors_what_came_before() -> None:
+    routine = parse_text("Press the top of your right shoulder for 30 seconds. Repeat on the left shoulder.", "x.txt")
+    switch = next(s for s in routine.steps if s.kind == "switch")
+    copy = next(s for s in routine.steps if s.copy_of is not None)
+    assert (switch.announce, copy.side, copy.text) == (
+        "Now the left shoulder.",
+        "left",
+        "Press the top of your left shoulder for 30 seconds.",
+    )
+
+
+def test_a_held_breath_gets_no_breathing_prompts() -> None:
+    (step,) = [s for s in parse_text("Hold your breath for 7 seconds.", "x.txt").steps if s.is_instruction]
+    assert (step.seconds, step.breath) == (7, None)
+
+
+def test_a_timing_sentence_does_not_reach_back_over_a_note() -> None:
+    text = "Sit down on a chair.\n\nThis part is easy.\n\nHold for 30 seconds."
+    assert [s.seconds for s in parse_text(text, "x.txt").steps] == [5, 0, 30]

@@ -617,6 +617,11 @@ _GROUP_WORDS = frozenset(
     ["both", "these", "those", "stretches", "exercises", "movements", "steps", "points", "moves", "poses", "of"]
 )
 
+# "Sets: 3 | Reps: 10 | Hold: 5 sec": a handout's prescription for the exercise above it
+_PRESCRIPTION = re.compile(
+    r"^(?:\s*(?:sets?|reps?|repetitions|hold|time|duration|rest)\s*[:=]\s*[^|;:]+?[|;,.]?)+\s*$", re.IGNORECASE
+)
+
 _BARE_OBJECT = frozenset(
     [
         "for",
@@ -646,7 +651,7 @@ def _is_modifier(unit: Unit) -> bool:
     """
     if unit.step_range or (unit.side_cue and unit.side_cue.kind != "each"):
         return False
-    if _accompanies(unit):
+    if _accompanies(unit) or _PRESCRIPTION.match(unit.text):
         return True
     if unit.durations:
         head = _words(_LABEL.sub("", unit.text[: unit.durations[0].start]))
