@@ -759,6 +759,7 @@ def parse_text(text: str, source: str = "") -> Routine:
             if cue and cue.kind == "each":
                 _add_mirrored(b, [len(b.steps) - 1], cue.part)
     steps = _number(b.steps)
+    title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
     return Routine(title=title or _title_from(source), steps=steps, source=source)
 
 
