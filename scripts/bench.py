@@ -9,7 +9,7 @@ For routines whose audio lasts about 5, 30 and 120 minutes, in one run on one ma
 Every measurement runs in its own fresh Python process, so peak RSS is that build's own and the
 engine starts up (as it does in a real build) inside the timed span.
 
-    python scripts/bench.py [--quick | --sizes 5,30,120]
+    python scripts/bench.py [--quick | --sizes 5,30,120] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -229,7 +229,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="only the 5-minute routine")
     parser.add_argument("--sizes", default="5,30,120", help="audio minutes, comma-separated (default 5,30,120)")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=f"runs of each measurement (default {REPEATS})")
     args = parser.parse_args()
+    global REPEATS
+    REPEATS = args.repeats
     sizes = [5.0] if args.quick else [float(x) for x in args.sizes.split(",")]
 
     rows = []

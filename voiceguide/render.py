@@ -204,13 +204,13 @@ class Mixer:
     def _measure(self, squares: Callable[[str], np.ndarray]) -> float:
         """Integrated loudness of the track, from each sound's K-weighted squares, one sound's
         at a time."""
-        from voiceguide.loudness import Meter
+        from voiceguide.loudness import Meter, running_sum
 
         meter = Meter(self.rate, self.timeline.length)
         for key, events in self.placements.items():
-            weighted = squares(key)
+            running = running_sum(squares(key))
             for event in events:
-                meter.add(event.start, weighted * self._pan_energy(event) if self.channels > 1 else weighted)
+                meter.add_running(event.start, running, self._pan_energy(event))
         return meter.integrated()
 
     def _pan(self, event: Event | None) -> tuple[float, float]:
