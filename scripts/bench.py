@@ -223,6 +223,7 @@ def help_seconds() -> float:
 
 
 def main() -> None:
+    global REPEATS
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         print(json.dumps((child_build if sys.argv[2] == "build" else child_floor)(json.loads(sys.argv[3]))))
         return
@@ -231,7 +232,6 @@ def main() -> None:
     parser.add_argument("--sizes", default="5,30,120", help="audio minutes, comma-separated (default 5,30,120)")
     parser.add_argument("--repeats", type=int, default=REPEATS, help=f"runs of each measurement (default {REPEATS})")
     args = parser.parse_args()
-    global REPEATS
     REPEATS = args.repeats
     sizes = [5.0] if args.quick else [float(x) for x in args.sizes.split(",")]
 
