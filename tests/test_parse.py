@@ -247,3 +247,26 @@ def test_a_held_breath_gets_no_breathing_prompts() -> None:
 def test_a_timing_sentence_does_not_reach_back_over_a_note() -> None:
     text = "Sit down on a chair.\n\nThis part is easy.\n\nHold for 30 seconds."
     assert [s.seconds for s in parse_text(text, "x.txt").steps] == [5, 0, 30]
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern", "repeat"),
+    [
+        (
+            "1. Inhale quietly through your nose for 4 seconds.\n2. Hold your breath for 7 seconds.\n"
+            "3. Exhale through your mouth with a whoosh for 8 seconds.\n4. Repeat this cycle 4 times.\n",
+            (4.0, 7.0, 8.0),
+            4,
+        ),
+        (
+            "Inhale for a count of four. Hold the breath for a count of four. Exhale for four. "
+            "Hold for four. Continue for 5 rounds.",
+            (4.0, 4.0, 4.0, 4.0),
+            5,
+        ),
+    ],
+    ids=["4-7-8 as a list", "box breathing as sentences"],
+)
+def test_a_breath_told_phase_by_phase_is_one_paced_step(text: str, pattern: tuple[float, ...], repeat: int) -> None:
+    (step,) = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert (step.kind, step.breath, step.seconds, step.repeat) == ("breath", pattern, sum(pattern), repeat)

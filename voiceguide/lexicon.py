@@ -253,7 +253,7 @@ _BREATH_WORD = (
     r"(?:inhale|breathe in|breath in|exhale|breathe out|breath out|hold(?: your breath| it)?|pause|rest"
     r"|(?:and|then) (?:in|out))"  # "breathe in for 5 and out for 7"
 )
-_PHASE_ORDERS = {("in", "out"), ("in", "hold", "out"), ("in", "hold", "out", "hold")}
+PHASE_ORDERS = {("in", "out"), ("in", "hold", "out"), ("in", "hold", "out", "hold")}
 _PHASE = re.compile(
     rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,45}}?\b(?:for|to|of)?\s*(?:a count of |the count of |a slow count of )?"
     rf"(?P<n>{NUM})\b(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
@@ -289,7 +289,7 @@ def find_breath_pattern(text: str) -> BreathFound | None:
         pattern += [number(m.group("n")) or 0.0 for m in phases[:start]]
         rotated = tuple(kinds[start:] + kinds[:start])[:4]
         # only the orders a breath can be paced in; "in, out, hold" is left to the default pace
-        order = next((rotated[:n] for n in (4, 3, 2) if rotated[:n] in _PHASE_ORDERS), None)
+        order = next((rotated[:n] for n in (4, 3, 2) if rotated[:n] in PHASE_ORDERS), None)
         if order is not None:
             span = (phases[0].start(), phases[-1].end())
             return _pattern_found(tuple(float(x) for x in pattern[: len(order)]), span, text)
@@ -303,6 +303,18 @@ def find_breath_pattern(text: str) -> BreathFound | None:
             values = tuple(float(g) for g in match.groups() if g)
             return _pattern_found(values, (match.start(), match.end()), text)
     return None
+
+
+def breath_phase(text: str) -> tuple[str, float] | None:
+    """One phase of a breath told in a sentence of its own: "Inhale through your nose for 4
+    seconds." → ("in", 4.0); "Hold your breath for 7." → ("hold", 7.0)."""
+    phases = [m for m in _PHASE.finditer(text) if number(m.group("n"))]
+    if len(phases) != 1 or phases[0].start() > 30:
+        return None
+    lead = text[: phases[0].start()].lower()
+    if re.search(r"[a-z]", re.sub(r"\b(?:then|now|and|next|slowly|gently|quietly|deeply|finally)\b|[^a-z]", "", lead)):
+        return None
+    return _phase_kind(phases[0].group("what")), float(number(phases[0].group("n")) or 0)
 
 
 def _pattern_found(values: tuple[float, ...], span: tuple[int, int], text: str) -> BreathFound:

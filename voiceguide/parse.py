@@ -688,6 +688,8 @@ class _Builder:
     numbered: dict[int, list[int]] = field(default_factory=dict)  # list number → step positions
     block_of: dict[int, int] = field(default_factory=dict)  # step position → its source block
     saved_run: list[int] = field(default_factory=list)  # the run before a plain switch
+    phases: list[tuple[str, float]] = field(default_factory=list)  # a breath being told phase by phase
+    phases_at: int | None = None  # the step those phases make up
     whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
     seen_instruction: bool = False
 
@@ -721,6 +723,11 @@ def parse_text(text: str, source: str = "") -> Routine:
             and b.block_of.get(previous) == unit.block - 1
             and all(b.block_of.get(p) == unit.block for p in range(previous + 1, len(b.steps)))
         )
+        phase = lexicon.breath_phase(unit.text) if unit.instruction else None
+        if phase and previous is not None and previous == b.phases_at and (same_block or next_block):
+            b.steps[previous] = _add_phase(b.steps[previous], unit, b.phases, phase)
+            b.block_of[previous] = unit.block  # the breath now reaches to here
+            continue
         if previous is not None and _times_previous(unit, b.steps[previous], same_block, next_block):
             b.steps[previous] = _merge(b.steps[previous], unit)
             if unit.side_cue and unit.side_cue.kind == "each":
@@ -756,6 +763,8 @@ def parse_text(text: str, source: str = "") -> Routine:
         else:
             step = _instruction(unit, b)
             b.add(step, unit)
+            if phase and phase[0] in ("in", "out"):  # a breath told phase by phase may follow
+                b.phases, b.phases_at = [phase], len(b.steps) - 1
             if cue and cue.kind == "each":
                 _add_mirrored(b, [len(b.steps) - 1], cue.part)
     steps = _number(b.steps)
@@ -767,6 +776,17 @@ _WHOLE = re.compile(
     r"\b(?:whole|everything|entire|all (?:of )?(?:it|this|these|the steps))\b|\bthe (?:routine|sequence)\b",
     re.IGNORECASE,
 )
+
+
+def _add_phase(step: Step, unit: Unit, phases: list[tuple[str, float]], phase: tuple[str, float]) -> Step:
+    """ "Inhale for 4." "Hold for 7." "Exhale for 8.": one breathing step paced 4-7-8."""
+    phases.append(phase)
+    merged = replace(step, text=f"{step.text} {unit.text}", kind="breath")
+    kinds = tuple(kind for kind, _ in phases)
+    seconds = tuple(value for _, value in phases)
+    if kinds in lexicon.PHASE_ORDERS:
+        return replace(merged, breath=seconds, breath_from="text", seconds=sum(seconds), seconds_from="text")
+    return replace(merged, breath=None, breath_from=None, seconds=sum(seconds), seconds_from="text")
 
 
 def _times_previous(unit: Unit, previous: Step, same_block: bool, next_block: bool) -> bool:
