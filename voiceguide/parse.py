@@ -474,10 +474,13 @@ def kind_of(text: str) -> str:
         r"\b(?:put|apply|add|use) (?:\w+ )?pressure\b|\bpressure (?:on|to)\b", lowered
     ):
         return "press"
-    if words & _KIND_WORDS["massage"] or "thumb walk" in lowered or "circular" in lowered:
+    strokes = re.search(r"\bthumb[- ]walk|\bcircular\b|\bslid(?:e|ing)\b[^.]*\b(?:along|over|up|down)\b", lowered)
+    if words & _KIND_WORDS["massage"] or strokes:
         return "massage"
     if _HOLD_VERB.search(lowered) or words & {"tense", "tighten", "clench", "contract", "stretch"}:
         return "hold"
+    if words & {"inhale", "exhale", "breathe"}:
+        return "breath"  # "Close your right nostril and inhale slowly through the left one"
     lead = _leading_verb(lowered)
     if lead in _KIND_WORDS["rest"] and not re.search(r"\brest (?:your|the|it|them|one|both|each)\b", lowered):
         return "rest"
@@ -486,6 +489,7 @@ def kind_of(text: str) -> str:
 
 _KIND_WORDS = {kind: frozenset(words.split()) for kind, words in _VERBS.items()}
 _KIND_WORDS["rest"] -= {"continue", "repeat", "switch", "change"}
+_KIND_WORDS["massage"] -= {"thumb"}  # "thumb walk" is a massage; "with your thumb" is not
 
 
 def _split_then(text: str) -> list[str]:
