@@ -148,25 +148,25 @@ class Mixer:
         gains: dict[str, float] = {}
         base: dict[str, np.ndarray] = {}  # K-weighted squares of each levelled sound
         peaks: dict[str, np.ndarray] = {}
-        for event in timeline.events:
-            if event.sound and event.sound not in gains:
-                source, _, name = event.sound.partition(":")
-                if source == "voice":
-                    self.sources[event.sound] = np.frombuffer(clips[name].raw_data, dtype=np.int16)
-                else:
-                    self.sources[event.sound] = np.round(chime.sound(event.sound, options) * 32767).astype(np.int16)
-                raw = self._source(event.sound)
-                kind = "breath" if event.kind == "breath" and source == "voice" else source
-                raw_squares = meter.weighted_squares(raw)
-                measured = loudness.loudness_of(raw, self.rate, raw_squares)
-                gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
-                gains[event.sound] = gain
-                base[event.sound] = (raw_squares * gain * gain).astype(np.float32)
-                peaks[event.sound] = (loudness.sample_peaks(raw) * gain).astype(np.float32)
-        self.placements: dict[str, list[Event]] = {}
+        self.placements: dict[str, list[Event]] = {}  # each sound and the events that play it
         for event in timeline.events:
             if event.sound:
                 self.placements.setdefault(event.sound, []).append(event)
+        for events in self.placements.values():
+            event = events[0]  # the first decides its level: a phrase is speech or a breath cue
+            source, _, name = event.sound.partition(":")
+            if source == "voice":
+                self.sources[event.sound] = np.frombuffer(clips[name].raw_data, dtype=np.int16)
+            else:
+                self.sources[event.sound] = np.round(chime.sound(event.sound, options) * 32767).astype(np.int16)
+            raw = self._source(event.sound)
+            kind = "breath" if event.kind == "breath" and source == "voice" else source
+            raw_squares = meter.weighted_squares(raw)
+            measured = loudness.loudness_of(raw, self.rate, raw_squares)
+            gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
+            gains[event.sound] = gain
+            base[event.sound] = (raw_squares * gain * gain).astype(np.float32)
+            peaks[event.sound] = (loudness.sample_peaks(raw) * gain).astype(np.float32)
         ceiling = TRUE_PEAK / self._pan_boost()
         level, target = 1.0, TARGET_LUFS[self.channels]
         envelopes: dict[str, np.ndarray | None] = dict.fromkeys(gains)
