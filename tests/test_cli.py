@@ -127,3 +127,20 @@ def test_plan_save_keeps_the_whole_routine_with_the_overrides(short_routine: Pat
     again = json.loads(runner.invoke(app, ["plan", str(saved), "--json"]).stdout)
     assert len(again["steps"]) > 1
     assert {s["seconds"] for s in again["steps"] if s["kind"] in ("press", "massage")} == {9}
+
+
+def test_cache_info_and_clear_count_phrases_and_remove_their_analyses(
+    short_routine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(folder))
+    result = runner.invoke(app, ["build", str(short_routine), "-o", str(tmp_path / "hand.mp3")])
+    assert result.exit_code == 0, result.stderr
+    phrases = len(list(folder.glob("*.wav")))
+    assert phrases > 3 and list(folder.glob("*.npz"))
+    size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    info = runner.invoke(app, ["cache", "info"])
+    assert info.stdout == f"{folder}: {phrases} phrases, {size:.1f} MB with their loudness analyses\n"
+    cleared = runner.invoke(app, ["cache", "clear"])
+    assert cleared.stdout == f"Removed {phrases} cached phrases from {folder}\n"
+    assert list(folder.iterdir()) == []

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 
 from tests.audio import assert_matches_cue_sheet, decode
 from tests.conftest import SHORT_ROUTINE
-from voiceguide import pipeline, plan, routine_file, speech
+from voiceguide import loudness, pipeline, plan, routine_file, speech
 from voiceguide.cli import app
 from voiceguide.errors import RoutineError
 from voiceguide.model import Options
@@ -158,6 +159,32 @@ def test_corrupt_cache_entries_are_misses_and_are_replaced(tmp_path: Path, priva
     third = speech.ClipBank(synthesizer, tmp_path / "cache")
     third.prepare(["Press the point.", "Release."])
     assert third.synthesized == 0
+
+
+def test_sound_analyses_are_reused_and_damaged_ones_are_remade(
+    tmp_path: Path, short_routine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+    first = pipeline.build(short_routine, Options(), tmp_path / "first.mp3")
+    stored = sorted((tmp_path / "cache").glob("*.npz"))
+    assert len(stored) == len({e.sound for e in first.timeline.events if e.sound})  # one per distinct sound
+
+    def must_not_run(*args: object) -> None:
+        raise AssertionError("a cached analysis was made again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(loudness, "analyse", must_not_run)
+        pipeline.build(short_routine, Options(), tmp_path / "second.mp3")
+    assert (tmp_path / "second.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
+
+    stored[0].write_bytes(stored[0].read_bytes()[:100])  # truncated
+    stored[1].write_bytes(b"PK not a zip archive")
+    with stored[2].open("wb") as out:  # whole, but not the analysis of that sound
+        np.savez(out, loudness=-20.0, bins=np.zeros(3, np.float32), peaks=np.zeros(3, np.float16))
+    pipeline.build(short_routine, Options(), tmp_path / "third.mp3")
+    assert (tmp_path / "third.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
+    assert sorted((tmp_path / "cache").glob("*.npz")) == stored
+    assert all(np.load(path)["peaks"].size > 1000 for path in stored[:3])  # each made again
 
 
 def _script(source: Path, out: Path) -> list[str]:

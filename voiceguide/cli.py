@@ -354,22 +354,23 @@ def voices(debug: Debug = False) -> None:
 @cache_app.command("info")
 def cache_info() -> None:
     """Show where spoken phrases are cached and how much space they take."""
-    from voiceguide import speech
+    from voiceguide import cache
 
-    folder = speech.cache_dir()
-    files = list(folder.glob("*.wav")) if folder.is_dir() else []
+    folder = cache.folder()
+    files = cache.entries(folder)
+    phrases = sum(1 for f in files if f.suffix == ".wav")
     size = sum(f.stat().st_size for f in files)
-    typer.echo(f"{folder}: {len(files)} phrases, {size / 1e6:.1f} MB")
+    typer.echo(f"{folder}: {phrases} phrases, {size / 1e6:.1f} MB with their loudness analyses")
 
 
 @cache_app.command("clear")
 def cache_clear() -> None:
-    """Delete every cached phrase; the next build speaks them afresh."""
-    from voiceguide import speech
+    """Delete every cached phrase and analysis; the next build speaks them afresh."""
+    from voiceguide import cache
 
-    folder = speech.cache_dir()
+    folder = cache.folder()
     removed = 0
-    for entry in folder.glob("*.wav") if folder.is_dir() else []:
+    for entry in cache.entries(folder):
         entry.unlink(missing_ok=True)
-        removed += 1
+        removed += entry.suffix == ".wav"
     typer.echo(f"Removed {removed} cached phrases from {folder}")

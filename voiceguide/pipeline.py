@@ -129,7 +129,7 @@ def build(
     use_cache: bool = True,
     progress: Progress | None = None,
 ) -> BuildResult:
-    from voiceguide import render, speech
+    from voiceguide import cache, render, speech
 
     routine = prepare(source, options)
     out = output or default_output(source, routine)
@@ -149,10 +149,8 @@ def build(
             raise RenderError(f"{out.parent}: cannot make the output folder ({error.strerror})") from None
     elif not out.parent.is_dir():
         raise RenderError(f"{out.parent}: output folder does not exist; create it or choose another -o")
-    bank = speech.ClipBank(
-        speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch),
-        speech.cache_dir() if use_cache else None,
-    )
+    cache_folder = cache.folder() if use_cache else None
+    bank = speech.ClipBank(speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch), cache_folder)
     if progress:
         progress.start("Speaking", len(texts))
     bank.prepare(texts, progress.advance if progress else None)
@@ -160,7 +158,8 @@ def build(
     timeline = planner.build_timeline(routine, options, measure)
     if progress:
         progress.start("Encoding", timeline.length)
-    render.render(timeline, bank.clips, options, render.Outputs.beside(out), progress.advance if progress else None)
+    outputs = render.Outputs.beside(out)
+    render.render(timeline, bank.clips, options, outputs, progress.advance if progress else None, cache_folder)
     return BuildResult(out, timeline, routine, bank.synthesized)
 
 

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     import numpy as np
     from pydub import AudioSegment
 
+    from voiceguide import loudness
+
+ANALYSIS_FORMAT = 1  # bump when the analysis changes, so old cache entries are not reused
 BITRATES = (56, 64, 80, 96, 112, 128, 144, 160)  # constant bitrates that keep the gapless tag
 TARGET_LUFS = {1: -19.0, 2: -16.0}  # spoken-word norms for mono and stereo
 TRUE_PEAK = 10 ** (-2.0 / 20)  # under -1 dBTP with room for the encoder: low-rate MP3 overshoots ~0.7 dB
@@ -70,12 +74,14 @@ def render(
     options: Options,
     outputs: Outputs,
     progress: Callable[[int], None] | None = None,
+    cache_folder: Path | None = None,
 ) -> None:
-    """Write the MP3 and its sidecars to temporary files, then move all into place at once."""
+    """Write the MP3 and its sidecars to temporary files, then move all into place at once.
+    With a cache folder, each sound's analysis is kept there and read back next time."""
     folder = outputs.mp3.parent
     if not folder.is_dir():
         raise RenderError(f"{folder}: output folder does not exist; create it or choose another -o")
-    mixer = Mixer(timeline, clips, options)
+    mixer = Mixer(timeline, clips, options, cache_folder)
     temps: list[Path] = []
     try:
         for final in outputs.all():
@@ -130,7 +136,13 @@ def _umask() -> int:
 class Mixer:
     """Turns events into sample blocks: each sound at its level, panned, over the ambience."""
 
-    def __init__(self, timeline: Timeline, clips: dict[str, AudioSegment], options: Options) -> None:
+    def __init__(
+        self,
+        timeline: Timeline,
+        clips: dict[str, AudioSegment],
+        options: Options,
+        cache_folder: Path | None = None,
+    ) -> None:
         import numpy as np
 
         from voiceguide import chime, loudness
@@ -141,12 +153,12 @@ class Mixer:
         self.rate = timeline.sample_rate
         self.sides = {s.index: s.side for s in timeline.steps}
         # Memory goes with the number of distinct sounds, never with the track's length: per
-        # sound, its source samples (the clip's own int16), while levelling its K-weighted
-        # squares and peaks (float32), and the finished sound (int16).
+        # sound, its source samples (the clip's own int16), while levelling its peaks (float32)
+        # and its energy per few milliseconds, and the finished sound (int16).
         meter = loudness.Meter(self.rate, timeline.length)
         self.sources: dict[str, np.ndarray] = {}
         gains: dict[str, float] = {}
-        base: dict[str, np.ndarray] = {}  # K-weighted squares of each levelled sound
+        steps: dict[tuple[str, int], np.ndarray] = {}  # a levelled sound's step energies, by offset
         peaks: dict[str, np.ndarray] = {}
         self.placements: dict[str, list[Event]] = {}  # each sound and the events that play it
         for event in timeline.events:
@@ -159,38 +171,33 @@ class Mixer:
                 self.sources[event.sound] = np.frombuffer(clips[name].raw_data, dtype=np.int16)
             else:
                 self.sources[event.sound] = np.round(chime.sound(event.sound, options) * 32767).astype(np.int16)
-            raw = self._source(event.sound)
             kind = "breath" if event.kind == "breath" and source == "voice" else source
-            raw_squares = meter.weighted_squares(raw)
-            measured = loudness.loudness_of(raw, self.rate, raw_squares)
+            analysis = _analysis(self.sources[event.sound], meter, cache_folder)
+            measured = analysis.loudness
             gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
             gains[event.sound] = gain
-            base[event.sound] = (raw_squares * gain * gain).astype(np.float32)
-            peaks[event.sound] = (loudness.sample_peaks(raw) * gain).astype(np.float32)
+            for offset in {meter.snap(e.start) % meter.step for e in events}:
+                steps[event.sound, offset] = meter.step_energies(offset, analysis.bins) * (gain * gain)
+            peaks[event.sound] = analysis.peaks.astype(np.float32) * np.float32(gain)
         ceiling = TRUE_PEAK / self._pan_boost()
         level, target = 1.0, TARGET_LUFS[self.channels]
         envelopes: dict[str, np.ndarray | None] = dict.fromkeys(gains)
-
-        def current_squares(key: str) -> np.ndarray:
-            """K-weighted squares of a sound as it now stands. Limiting only trims the rare
-            peaks, so a limited sound's weighted squares are its unlimited ones scaled by the
-            energy the limiter took (off by far less than 0.1 LU, and measured, not assumed,
-            in the tests that decode the file)."""
-            envelope = envelopes[key]
-            if envelope is None:
-                return base[key] * (level * level)
-            source = self._source(key)
-            kept = float(np.sum((source * envelope) ** 2) / max(np.sum(source**2), 1e-12))
-            return base[key] * (level * level * kept)
-
+        # Limiting only trims the rare peaks, so a limited sound's weighted squares are taken
+        # as its unlimited ones scaled by the energy the limiter kept (off by far less than
+        # 0.1 LU, and measured, not assumed, in the tests that decode the file).
+        kept = dict.fromkeys(gains, 1.0)
         for _ in range(LEVEL_ROUNDS):
-            measured = self._measure(current_squares)
+            measured = self._measure(steps, {key: level * level * kept[key] for key in gains})
             if not np.isfinite(measured) or abs(measured - target) < LEVEL_TOLERANCE:
                 break
             level *= 10 ** ((target - measured) / 20)
             for key in gains:
                 needed = loudness.limiter_gain(peaks[key] * level, ceiling, self.rate)
-                envelopes[key] = needed.astype(np.float32) if np.any(needed < 1.0) else None
+                envelope = envelopes[key] = needed.astype(np.float32) if np.any(needed < 1.0) else None
+                kept[key] = 1.0
+                if envelope is not None:
+                    audio = self._source(key)
+                    kept[key] = float(np.sum((audio * envelope) ** 2) / max(np.sum(audio**2), 1e-12))
         self.sounds = {}
         for key, gain in gains.items():
             limiting = envelopes[key]
@@ -201,16 +208,16 @@ class Mixer:
     def _source(self, key: str) -> np.ndarray:
         return self.sources[key] / 32768.0
 
-    def _measure(self, squares: Callable[[str], np.ndarray]) -> float:
-        """Integrated loudness of the track, from each sound's K-weighted squares, one sound's
-        at a time."""
-        from voiceguide.loudness import Meter, running_sum
+    def _measure(self, steps: dict[tuple[str, int], np.ndarray], scales: dict[str, float]) -> float:
+        """Integrated loudness of the track, from each sound's step energies at each of its
+        placements, scaled as the sound now stands."""
+        from voiceguide.loudness import Meter
 
         meter = Meter(self.rate, self.timeline.length)
         for key, events in self.placements.items():
-            running = running_sum(squares(key))
             for event in events:
-                meter.add_running(event.start, running, self._pan_energy(event))
+                energies = steps[key, meter.snap(event.start) % meter.step]
+                meter.add_steps(event.start, energies, scales[key] * self._pan_energy(event))
         return meter.integrated()
 
     def _pan(self, event: Event | None) -> tuple[float, float]:
@@ -253,6 +260,28 @@ class Mixer:
             return mono
         left, right = self._pan(event)
         return np.stack([mono * left, mono * right], axis=1)
+
+
+def _analysis(samples: np.ndarray, meter: loudness.Meter, folder: Path | None) -> loudness.Analysis:
+    """A sound's loudness, energy and peaks (from its int16 samples), from the cache when they
+    have been found before. Finding them is most of the work outside the encoder (FFTs for
+    the K-weighting and the 4× oversampled peaks), and an edited routine reuses almost all of
+    its sounds."""
+    import numpy as np
+
+    from voiceguide import cache, loudness
+
+    if folder is None:
+        return loudness.analyse(samples / 32768.0, meter.rate)
+    entry = cache.entry(folder, [ANALYSIS_FORMAT, meter.rate], ".npz", samples.tobytes())
+    with contextlib.suppress(OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        with np.load(entry, allow_pickle=False) as stored:
+            found = loudness.Analysis(float(stored["loudness"]), stored["bins"], stored["peaks"])
+        if found.fits(len(samples), meter):
+            return found
+    made = loudness.analyse(samples / 32768.0, meter.rate)
+    cache.write_atomic(entry, lambda out: np.savez(out, loudness=made.loudness, bins=made.bins, peaks=made.peaks))
+    return made
 
 
 def _pan_gains(side: str | None) -> tuple[float, float]:

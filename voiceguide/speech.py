@@ -15,9 +15,7 @@ import ctypes
 import difflib
 import functools
 import gc
-import hashlib
 import io
-import json
 import os
 import platform
 import tempfile
@@ -26,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from voiceguide import cache
 from voiceguide.errors import SynthesisError, UsageError
 from voiceguide.model import SAMPLE_RATE
 
@@ -259,20 +258,11 @@ def _time_limit(seconds: float, text: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def cache_dir() -> Path:
-    configured = os.environ.get("VOICEGUIDE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("voiceguide")) / "clips"
-
-
 class ClipBank:
     """Synthesizes each distinct phrase once, trims and fades it, and caches it on disk.
 
-    Cache entries are content-addressed WAV files written atomically (temp file, then
-    os.replace); an entry that cannot be read is a miss and is written again.
+    Each clip is a WAV entry in the cache (see cache.py), named by the hash of the phrase and
+    everything about the voice that shapes it.
     """
 
     def __init__(self, synthesizer: Synthesizer, folder: Path | None) -> None:
@@ -291,8 +281,7 @@ class ClipBank:
     def _entry(self, text: str) -> Path | None:
         if self.folder is None:
             return None
-        key = json.dumps([CLIP_FORMAT, self.synthesizer.cache_key(), text])
-        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()}.wav"
+        return cache.entry(self.folder, [CLIP_FORMAT, self.synthesizer.cache_key(), text], ".wav")
 
     def _clip(self, text: str) -> AudioSegment:
         entry = self._entry(text)
@@ -302,7 +291,7 @@ class ClipBank:
                 return cached
         clip = self._synthesize(text)
         if entry is not None:
-            _write_atomic(entry, clip)
+            cache.write_atomic(entry, lambda out: clip.export(out, format="wav"))
         return clip
 
     def _synthesize(self, text: str) -> AudioSegment:
@@ -371,18 +360,3 @@ def _read_clip(entry: Path) -> AudioSegment | None:
     if shape != (1, 2, SAMPLE_RATE) or len(frames) < SAMPLE_RATE // 10 or len(frames) % 2:
         return None
     return pydub().AudioSegment(data=frames, sample_width=2, frame_rate=SAMPLE_RATE, channels=1)
-
-
-def _write_atomic(entry: Path, clip: AudioSegment) -> None:
-    temp: str | None = None
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".wav")
-        with os.fdopen(handle, "wb") as out:
-            clip.export(out, format="wav")
-        os.replace(temp, entry)
-    except OSError:
-        # The cache only saves time; a read-only or full cache folder must not fail a build.
-        if temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
