@@ -60,3 +60,15 @@ def test_limiter_holds_the_ceiling_and_leaves_the_rest() -> None:
     assert np.allclose(limited[:14000], audio[:14000]) and np.allclose(limited[16000:], audio[16000:])
     gain = limited[14000:16000] / np.where(np.abs(audio[14000:16000]) > 0.05, audio[14000:16000], np.nan)
     assert np.nanmax(np.abs(np.diff(gain))) < 0.05  # the gain glides; no step, no click
+
+
+def test_sample_peaks_are_the_largest_of_four_times_oversampled_values() -> None:
+    rng = np.random.default_rng(5)
+    audio = np.convolve(rng.normal(0, 0.2, 3001), np.hanning(7), mode="same")
+    size = loudness.fast_length(len(audio))  # the same zero padding, then the spectrum padded 4×
+    oversampled = np.fft.irfft(np.fft.rfft(audio, size), 4 * size)[: 4 * len(audio)] * 4
+    reference = np.abs(oversampled).reshape(len(audio), 4).max(axis=1)
+    peaks = loudness.sample_peaks(audio)
+    assert peaks.shape == audio.shape
+    assert np.max(np.abs(peaks - reference)) < 1e-3 * np.max(reference)
+    assert np.all(peaks >= np.abs(audio) - 1e-12)

@@ -216,22 +216,25 @@ def fast_length(n: int) -> int:
     return best
 
 
-def oversampled(audio: np.ndarray, factor: int = 4) -> np.ndarray:
-    """Band-limited interpolation by `factor` (FFT zero-padding), for true-peak reading."""
-    if len(audio) < 2:
-        return np.asarray(audio, dtype=np.float64)
-    size = fast_length(len(audio))  # zero-padded to a length the FFT is quick at
-    spectrum = np.fft.rfft(audio, size, axis=0)
-    return np.fft.irfft(spectrum, factor * size, axis=0)[: factor * len(audio)] * factor
-
-
 def true_peak(audio: np.ndarray) -> float:
-    return float(np.max(np.abs(oversampled(audio)))) if len(audio) else 0.0
+    return float(np.max(sample_peaks(audio))) if len(audio) else 0.0
 
 
 def sample_peaks(audio: np.ndarray) -> np.ndarray:
-    """Each sample's true peak: the largest of its 4× oversampled values."""
-    return np.abs(oversampled(audio)).reshape(len(audio), -1).max(axis=1)
+    """Each sample's true peak (BS.1770's 4× oversampling) of a mono sound: the largest of the
+    sample and the band-limited values a quarter, a half and three quarters of a sample
+    after it. Each of those is the sound advanced by that fraction of a sample, a turn of
+    the phase of its spectrum: three FFTs of the sound's length, not one four times as long."""
+    if len(audio) < 2:
+        return np.abs(np.asarray(audio, dtype=np.float64))
+    size = fast_length(len(audio))  # zero-padded to a length the FFT is quick at
+    spectrum = np.fft.rfft(audio, size)
+    quarter = np.exp(2j * np.pi * np.arange(len(spectrum)) / (4 * size))
+    peaks = np.abs(audio).astype(np.float64)
+    for _ in range(3):
+        spectrum = spectrum * quarter
+        np.maximum(peaks, np.abs(np.fft.irfft(spectrum, size)[: len(audio)]), out=peaks)
+    return peaks
 
 
 def limiter_gain(peaks: np.ndarray, ceiling: float, rate: int, half_width: float = 0.004) -> np.ndarray:

@@ -108,15 +108,20 @@ def _engine_fix(error: Exception) -> str:
 
 @functools.cache
 def engine_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    return ",".join(f"{package}={_installed_version(package)}" for package in ("pyttsx3", "espeakng-loader"))
 
-    parts = []
-    for package in ("pyttsx3", "espeakng-loader"):
-        try:
-            parts.append(f"{package}={version(package)}")
-        except PackageNotFoundError:
-            parts.append(f"{package}=none")
-    return ",".join(parts)
+
+def _installed_version(package: str) -> str:
+    """The version in the name of an installed package's `NAME-VERSION.dist-info` folder. This
+    is what importlib.metadata reads too, but importing that takes longer than a rebuild
+    spends reading all its cached clips."""
+    import sys
+
+    prefix = package.replace("-", "_") + "-"
+    for folder in map(Path, sys.path):
+        for info in folder.glob(f"{prefix}*.dist-info") if folder.is_dir() else ():
+            return info.name[len(prefix) : -len(".dist-info")]
+    return "none"
 
 
 def voices() -> list[VoiceInfo]:
