@@ -143,6 +143,8 @@ class Mixer:
         options: Options,
         cache_folder: Path | None = None,
     ) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         import numpy as np
 
         from voiceguide import chime, loudness
@@ -164,15 +166,21 @@ class Mixer:
         for event in timeline.events:
             if event.sound:
                 self.placements.setdefault(event.sound, []).append(event)
+        for key in self.placements:
+            source, _, name = key.partition(":")
+            if source == "voice":
+                self.sources[key] = np.frombuffer(clips[name].raw_data, dtype=np.int16)
+            else:
+                self.sources[key] = np.round(chime.sound(key, options) * 32767).astype(np.int16)
+        # NumPy's FFTs let go of the GIL, so the sounds are analysed on all cores at once.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            found = pool.map(lambda key: _analysis(self.sources[key], meter, cache_folder), self.placements)
+            analyses = dict(zip(self.placements, found, strict=True))
         for events in self.placements.values():
             event = events[0]  # the first decides its level: a phrase is speech or a breath cue
-            source, _, name = event.sound.partition(":")
-            if source == "voice":
-                self.sources[event.sound] = np.frombuffer(clips[name].raw_data, dtype=np.int16)
-            else:
-                self.sources[event.sound] = np.round(chime.sound(event.sound, options) * 32767).astype(np.int16)
+            source = event.sound.partition(":")[0]
             kind = "breath" if event.kind == "breath" and source == "voice" else source
-            analysis = _analysis(self.sources[event.sound], meter, cache_folder)
+            analysis = analyses[event.sound]
             measured = analysis.loudness
             gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
             gains[event.sound] = gain
