@@ -74,12 +74,52 @@ def test_breath_patterns(sentence: str, pattern: tuple[float, ...] | None) -> No
         ("Switch sides.", "mirror", None, None),
         ("Now the left hand.", "switch", "left", "hand"),
         ("Hold for 20 seconds on each side.", "each", None, "side"),
+        ("Left leg: same as the right.", "mirror", "left", "leg"),
+        ("The same as the right, please.", "mirror", "left", None),
+        ("Same for the right foot.", "mirror", "right", "foot"),
     ],
 )
 def test_side_cues(sentence: str, kind: str, side: str | None, part: str | None) -> None:
     cue = lexicon.find_side_cue(sentence)
     assert cue is not None
     assert (cue.kind, cue.side, cue.part) == (kind, side, part)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Spend about 5 seconds on each finger.",  # many fingers, not two sides
+        "For each muscle group, tense for 5 seconds.",
+        "Rest your thumbs in the hollows on either side of the spine.",  # where, not in turn
+        "Work both sides at the same time.",
+        "Press both temples at once.",
+    ],
+)
+def test_not_side_cues(sentence: str) -> None:
+    assert lexicon.find_side_cue(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "worked"),
+    [
+        ("Using the thumb and index finger of your right hand, pinch the web.", None),
+        ("Pinch each fingertip between your left thumb and index finger.", None),
+        ("Rub the back of your right hand.", ("right", "hand")),
+        ("Support your right foot with your left hand.", ("right", "foot")),
+    ],
+)
+def test_the_working_hand_is_not_the_side_worked(sentence: str, worked: tuple[str, str] | None) -> None:
+    assert lexicon.first_side(sentence) == worked
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("(10 seconds)", 10), ("(pause 10 seconds)", 10), ("[Pause for 30 seconds.]", 30), ("(long pause ~45 s)", 45)],
+)
+def test_stage_directions(text: str, seconds: float) -> None:
+    assert lexicon.STAGE_DIRECTION.fullmatch(text)
+    assert [found.value for found in lexicon.find_durations(text)] == [seconds]
+    assert not lexicon.STAGE_DIRECTION.search("Press gently (not too hard) on the point.")
 
 
 def test_mirror_swaps_left_and_right_keeping_case() -> None:

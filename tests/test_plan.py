@@ -219,3 +219,14 @@ def test_markers_never_collide_in_a_short_hold() -> None:
     (hold,) = timeline.holds
     inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind == "speech"]
     assert [e.text for e in inside] == ["Halfway."]  # "Ten seconds left." would overlap it
+
+
+def test_stage_directions_are_timed_but_not_spoken() -> None:
+    text = (
+        "Lie down and let your arms rest. (pause 10 seconds)\nClench both fists... hold... (5 seconds) ...and let go."
+    )
+    routine = parse_text(text, "script.txt")
+    assert [(s.seconds, s.seconds_from) for s in routine.steps] == [(10, "text"), (5, "text")]
+    spoken = [e.text for e in timeline_of(routine, Options()).events if e.kind == "speech"]
+    assert "Lie down and let your arms rest." in spoken
+    assert not any("seconds" in said or "(" in said for said in spoken)

@@ -132,6 +132,16 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+# A script's stage direction, for the reader, not to be spoken: "(10 seconds)", "(pause 10
+# seconds)", "[Pause for 30 seconds.]", "(long pause ~45 seconds)", "(Pause.)". Its time counts.
+STAGE_DIRECTION = re.compile(
+    r"[(\[]\s*(?:(?:long|short|brief|a)\s+)?(?:(?:pause|wait|rest|silence|hold)\b\s*(?:for\s+)?)?"
+    rf"(?:(?:about|around|approx\.?|roughly|~)\s*)?(?:{NUM}(?:{_RANGE_SEP}{NUM})?[- ]?{_UNIT})?"
+    r"\s*[.!]?\s*[)\]]",
+    re.IGNORECASE,
+)
+
+
 def find_durations(text: str) -> list[Found]:
     """Every stated duration in a sentence, in order, without overlaps."""
     found: list[Found] = []
@@ -337,8 +347,19 @@ def mentions_breathing(text: str) -> bool:
 # Sides -------------------------------------------------------------------------------------
 
 _SIDE_WORD = re.compile(r"\b(left|right)\b", re.IGNORECASE)
+# Parts of the body that come in a left and a right: "on each finger" or "for each muscle group"
+# goes through many, not two sides.
+_PAIRED = (
+    r"(?:sides?|feet|foot|hands?|legs?|arms?|shoulders?|ears?|eyes?|knees?|hips?|wrists?|ankles?|elbows?|"
+    r"calf|calves|cheeks?|temples?|thighs?|palms?|soles?|heels?|hamstrings?|quads?|glutes?|buttocks?|"
+    r"forearms?|shins?|big toes?|thumbs?|armpits?|collarbones?)"
+)
+# "on both sides of the spine", "both hands at the same time": where, or all at once, not in turn
+_NOT_IN_TURN = r"(?!\s+of\b)(?![^.]*\b(?:at the same time|at once|together|simultaneously)\b)"
 _MIRROR = re.compile(
-    r"\b(?:repeat|do|perform|same)\b[^.]*?\b(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
+    r"\b(?:(?P<label>left|right)\s+(?P<lpart>\w+)\s*:\s*)?(?:the\s+)?same\s+(?:as|on|for|with)\s+(?:the\s+|your\s+)?"
+    r"(?:(?P<from>left|right|first)|(?P<to>other|opposite))\b(?:\s+(?P<part5>\w+))?"
+    r"|\b(?:repeat|do|perform|same)\b[^.]*?\b(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
     r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?(?P<part2>sides?|feet|hands|legs|arms)\b"
     r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
     r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again)\b"
@@ -355,10 +376,10 @@ _SWITCH_TO = re.compile(
     re.IGNORECASE,
 )
 _EACH = re.compile(
-    r"\b(?:on|for)\s+(?:each|both|either)\s+(?P<part>[a-z]+)\b"
+    rf"\b(?:on|for)\s+(?:each|both|either)\s+(?P<part>{_PAIRED})\b{_NOT_IN_TURN}"
     r"|\bwith\s+(?:each|either)\s+(?P<part2>sides?|feet|foot|hands?|legs?|arms?)\b"
-    r"|\b(?:each|per)\s+(?P<part5>side|foot|hand|leg|arm|knee|shoulder|ear|wrist|ankle|hip|palm|elbow|calf)\b"
-    r"|\bboth sides\b"
+    rf"|\b(?:each|per)\s+(?P<part5>{_PAIRED})\b{_NOT_IN_TURN}"
+    rf"|\bboth sides\b{_NOT_IN_TURN}"
     r"|\bboth (?P<part3>feet|hands|legs|arms|wrists|shoulders|knees)\b(?=[^.]*\bone at a time\b)",
     re.IGNORECASE,
 )
@@ -381,6 +402,15 @@ def find_side_cue(text: str) -> SideCue | None:
         if match.group("part2"):
             part = None
         side = match.group("side").lower() if match.group("side") else None
+        if match.group("from") or match.group("to"):  # "Left leg: same as the right."
+            named = match.group("part5") or match.group("lpart")
+            part = named if named and re.fullmatch(_PAIRED, named, re.IGNORECASE) else None
+            if match.group("label"):
+                side = match.group("label").lower()
+            elif match.group("from") and match.group("from").lower() != "first":
+                wording = text[match.start() : match.end()].lower()
+                named_side = match.group("from").lower()
+                side = other_side(named_side) if " as " in wording else named_side
         return SideCue("mirror", side, _singular(part), match.group(0))
     match = _SWITCH_TO.search(text)
     if match:
@@ -408,14 +438,19 @@ def _singular(word: str | None) -> str | None:
     return word
 
 
-_TOOL = re.compile(r"\b(?:with|using|in|into|by|from|through)\s+(?:your|my|the|one|a)\s+$", re.IGNORECASE)
+_TOOL = re.compile(
+    r"\b(?:with|using|in|into|by|from|through)\s+(?:your|my|the|one|a)\s+$"
+    r"|\b(?:thumbs?|fingers?|fingertips|knuckles?|heel)\s+of\s+(?:your|my|the|one)\s+$"
+    r"|\bbetween\s+(?:your|my|the)\s+$",
+    re.IGNORECASE,
+)
 _TOOL_PARTS = frozenset(["hand", "thumb", "thumbs", "fingers", "finger", "fist", "palm", "knuckles", "fingertips"])
 
 
 def _is_tool(text: str, match: re.Match[str]) -> bool:
     """ "with your left thumb", "in your left palm": the hand doing the work, not the part worked."""
     part = (match.group(2) or "").lower()
-    return bool(_TOOL.search(text[max(0, match.start() - 14) : match.start()])) and part in _TOOL_PARTS
+    return bool(_TOOL.search(text[max(0, match.start() - 24) : match.start()])) and part in _TOOL_PARTS
 
 
 def first_side(text: str) -> tuple[str, str | None] | None:

@@ -42,8 +42,13 @@ _NUMBERED = re.compile(
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
 _RULE = re.compile(r"^\s*(?:[-*_=~]\s*){3,}$")
-_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_]+?)(?:\*\*|__)\s*:?\s*$")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“(]?[A-Z0-9])")
+# A bold line names a part; a bold sentence ("**Repeat on the left hand.**") is emphasis.
+_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_]*?[^*_.!?])(?:\*\*|__)\s*:?\s*$")
+_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")  # Markdown block quotes ("> Tip: …"): read as plain text
+# Emoji and pictographs: nothing a voice can say ("🖐️", "✅", "⏱"); list markers are handled first.
+_PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]?\s+(?=[\"“(]?[A-Z0-9])")
+_AFTER_STAGE = re.compile(r"\s+(?=[\"“(]?[A-Z])")
 # Abbreviations after which a capital letter does not start a sentence. "min." and "sec." are
 # not among them: in routines they end sentences far more often than they abbreviate mid-way.
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|approx|dr|st|vs|no|fig|cf)\.|\b[A-Z]\.)$", re.IGNORECASE)
@@ -57,6 +62,7 @@ class Block:
     number: int | None = None  # a numbered list item's own number
     level: int = 0  # heading level, 1 for a title
     lettered: bool = False  # an "a)" sub-step
+    indent: int = 0  # a list item's indentation, in characters
     lines: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) for paragraphs
 
 
@@ -67,12 +73,14 @@ def clean_inline(text: str) -> str:
     text = re.sub(r"(\*\*|__|\*|`)", "", text)
     text = re.sub(r"(?<!\w)_(?=\w)|(?<=\w)_(?!\w)", "", text)
     text = re.sub(r"<[^>]{1,40}>", "", text)
+    text = _PICTOGRAPH.sub("", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
+    text = text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
+    return "\n".join(_QUOTE.sub("", line) for line in text.split("\n"))
 
 
 def _title_case(text: str) -> bool:
@@ -95,6 +103,7 @@ def blocks_of(text: str) -> list[Block]:
     item: list[tuple[int, str]] | None = None
     item_number: int | None = None
     lettered = False
+    indent = 0
 
     def flush() -> None:
         nonlocal para, item, item_number, lettered
@@ -106,11 +115,17 @@ def blocks_of(text: str) -> list[Block]:
                 item = item[1:]
             joined, offsets = _join(item)
             if joined:
-                blocks.append(Block("item", joined, item[0][0], item_number, lines=offsets, lettered=lettered))
+                blocks.append(
+                    Block("item", joined, item[0][0], item_number, lines=offsets, lettered=lettered, indent=indent)
+                )
         if para:
             joined, offsets = _join(para)
             first = clean_inline(para[0][1])
-            if len(para) == 1 and _is_title_line(joined) and (not blocks or _title_case(joined)):
+            # "Relaxing the Body, Muscle by Muscle" alone on the first line is the title
+            opening_title = (
+                not blocks and _title_case(joined) and not re.search(r"[.!?;:|]", joined) and len(joined.split()) <= 12
+            )
+            if len(para) == 1 and (_is_title_line(joined) or opening_title) and (not blocks or _title_case(joined)):
                 blocks.append(Block("heading", joined.rstrip(":"), para[0][0], level=1 if not blocks else 3))
                 joined = ""
             elif len(para) > 1 and _is_title_line(first) and len(first.split()) <= 6 and para[1][1][:1].isupper():
@@ -155,6 +170,7 @@ def blocks_of(text: str) -> list[Block]:
                 blocks.append(Block("heading", clean_inline(para[0][1]).rstrip(":"), para[0][0], level=3))
                 para = []
             flush()
+            indent = len(line) - len(line.lstrip())
             if bullet:
                 item = [(number, bullet.group("text"))]
             else:
@@ -181,11 +197,15 @@ def blocks_of(text: str) -> list[Block]:
 
 
 def _headings_over_sub_steps(blocks: list[Block]) -> list[Block]:
-    """ "2. Achilles" over "a) Pinch the tendon…": a short numbered item names its sub-steps."""
+    """ "2. Achilles" over "a) Pinch the tendon…", or "* Warm up" over indented bullets: a short
+    item that names the items under it."""
     result = list(blocks)
     for position, block in enumerate(blocks[:-1]):
         following = blocks[position + 1]
-        if block.kind == "item" and not block.lettered and following.lettered and _is_title_line(block.text):
+        under = following.kind == "item" and (
+            (following.lettered and not block.lettered) or following.indent > block.indent
+        )
+        if block.kind == "item" and under and _is_title_line(block.text):
             result[position] = Block("heading", block.text.rstrip(":"), block.line, level=3)
     return result
 
@@ -212,10 +232,23 @@ def _join(lines: list[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
-    """Split prose into sentences, each with its offset in the text."""
+    """Split prose into sentences, each with its offset in the text. A stage direction ("(pause
+    10 seconds)") ends the sentence it follows."""
     result: list[tuple[int, str]] = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
+    stages = list(lexicon.STAGE_DIRECTION.finditer(text))
+    ends = [
+        m
+        for m in _SENTENCE_END.finditer(text)
+        if not lexicon.STAGE_DIRECTION.match(text, m.end()) and not any(s.start() < m.start() < s.end() for s in stages)
+    ]
+    for stage in stages:
+        after = _AFTER_STAGE.match(text, stage.end())
+        if after:
+            ends.append(after)
+    for match in sorted(ends, key=lambda m: m.start()):
+        if match.start() < start:
+            continue
         before = text[start : match.start()].rstrip()
         if _ABBREVIATION.search(before):
             continue
@@ -401,6 +434,13 @@ _VERB_OBJECT = frozenset(
 _LABEL = re.compile(r"^\s*(?:[A-Za-z][\w'-]*\s*){1,4}:\s+(?=\S)")
 
 
+_ADVICE_LABEL = re.compile(
+    r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
+    r"safety(?: first)?|precautions?|contraindications?|reminder|fyi)\s*[:–—-]\s",
+    re.IGNORECASE,
+)
+
+
 def is_instruction(text: str, from_list: bool) -> bool:
     """Imperative sentences and list items ask for action; questions and explanations do not."""
     stripped = text.strip()
@@ -411,6 +451,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
     words = _words(stripped)
     if not words:
         return False
+    if _ADVICE_LABEL.match(stripped):
+        return False  # "Tip: keep your nails short": advice, spoken where it stands, not timed
     stripped = _LABEL.sub("", stripped)
     words = _words(stripped) or words
     lead = [w for w in words if w not in _FILLER] or words
@@ -456,11 +498,18 @@ def _stems(word: str) -> set[str]:
     return stems
 
 
+_TOOL_NOUN = re.compile(
+    r"\b(?:massage|tennis|lacrosse|foam|spiky|trigger[- ]point)\s+(?:balls?|rollers?|sticks?|guns?|tools?|oil|"
+    r"cream|lotion|mats?|tables?|chairs?|therapists?|cushions?)\b"
+)
+
+
 def kind_of(text: str) -> str:
     """What an instruction asks for: breathing, pressing, massaging or holding wherever it is
     named; otherwise what its leading verb asks (resting, or getting into position)."""
     lowered = _EASE_PRESSURE.sub(" ", text.lower())
     lowered = re.sub(r"\bpress(?:ing)? (?:yourself|up|down|back)\b", " ", lowered)  # getting up, not a press
+    lowered = _TOOL_NOUN.sub(" ", lowered)  # "place a massage ball under you": the ball, not the act
     words = {stem for word in _words(lowered) for stem in _stems(word)}
     if (
         lexicon.find_breath_pattern(text)
@@ -492,12 +541,23 @@ _KIND_WORDS["rest"] -= {"continue", "repeat", "switch", "change"}
 _KIND_WORDS["massage"] -= {"thumb"}  # "thumb walk" is a massage; "with your thumb" is not
 
 
+_BARE_COUNT = re.compile(rf"\bfor (?:another )?(?P<n>{lexicon.NUM})\s*[.!]?\s*$", re.IGNORECASE)
+
+
 def _split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
     # split before "then" or before "and then", never between the two
     parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)\s+)(?=(?:and\s+)?then\b)", text)]
     if len(parts) < 2 or lexicon.find_breath_pattern(text):
         return [text]
+    stated = lexicon.find_durations(parts[0])
+    bare = _BARE_COUNT.search(parts[-1])
+    if stated and bare and not lexicon.find_durations(parts[-1]):
+        # "Hold for 5 seconds, then relax for 10.": the second time in the first one's unit
+        unit = re.search(r"(?:seconds?|secs?|minutes?|mins?)\b", stated[-1].phrase)
+        if unit:
+            word = "seconds" if unit.group(0).startswith("s") else "minutes"
+            parts[-1] = parts[-1][: bare.end("n")] + f" {word}" + parts[-1][bare.end("n") :]
     timed = all(lexicon.find_durations(p) for p in parts)
     counted = all(lexicon.find_repeat(p) for p in parts)
     cue = lexicon.find_side_cue(parts[-1])
@@ -505,11 +565,16 @@ def _split_then(text: str) -> list[str]:
     return parts if timed or counted or directive else [text]
 
 
+_SAME_AGAIN = re.compile(
+    r"^\s*,?\s*(?:and|then)\s+(?:do|repeat|perform)(?:\s+(?:it|this|that|them|the same)\b|\s*[.!]?\s*$)", re.I
+)
+
+
 def _split_directive(text: str, cue: lexicon.SideCue) -> list[str]:
     """'Repeat on the other foot and relax by lying down.' carries a second instruction."""
     at = text.find(cue.phrase)
     rest = text[at + len(cue.phrase) :] if at >= 0 else ""
-    if lexicon.find_side_cue(rest):
+    if lexicon.find_side_cue(rest) or _SAME_AGAIN.match(rest):
         return [text]  # "Switch hands and do the same on the other side": one switch
     match = re.match(r"^\s*(?:,\s*)?(?:and|then)\s+(?P<rest>.{6,})$", rest)
     if match and _leading_verb(match.group("rest")) in _IMPERATIVE:
@@ -716,7 +781,7 @@ def parse_text(text: str, source: str = "") -> Routine:
     """Read a routine written for people into steps a voice can guide."""
     title, units = units_of(blocks_of(text))
     b = _Builder()
-    for unit in units:
+    for at, unit in enumerate(units):
         if unit.section != b.run_section:
             b.run, b.run_section, b.side, b.part = [], unit.section, None, None
         previous = _last_instruction(b)
@@ -751,6 +816,8 @@ def parse_text(text: str, source: str = "") -> Routine:
                 _mirror(b, unit, cue, same)
             else:  # "do the whole thing again on the left leg" reaches back across sections
                 _mirror(b, unit, cue, list(b.whole_run) if _WHOLE.search(unit.text) else None)
+        elif cue and cue.kind == "switch" and _does_again(unit, cue, units[at + 1 :]):
+            _mirror(b, unit, cue)
         elif cue and cue.kind == "switch":
             b.saved_run = b.run
             b.side = cue.side
@@ -774,6 +841,16 @@ def parse_text(text: str, source: str = "") -> Routine:
     steps = _number(b.steps)
     title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
     return Routine(title=title or _title_from(source), steps=steps, source=source)
+
+
+def _does_again(unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> bool:
+    """ "Now do the left side." with no step after it that names the left side: the steps so
+    far, done again on that side."""
+    if unit.durations or not re.search(r"\b(?:do|repeat|perform)\b", cue.phrase, re.IGNORECASE):
+        return False
+    following = next((u for u in after if u.instruction and u.section == unit.section), None)
+    named = lexicon.first_side(following.text) if following else None
+    return named is None or named[0] != cue.side
 
 
 _WHOLE = re.compile(
@@ -916,9 +993,17 @@ def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | No
         # "Now the left hand. Work through the same steps." The switch was announced already.
         scope, new_side, announce = list(b.saved_run), b.steps[-1].side, None
     else:
-        scope = list(b.run) if scope is None else scope
+        if scope is None:
+            scope = list(b.run)
+            # "Repeat on the left hand." after sections that each did a part of the right hand
+            earlier = [b.steps[p].side for p in b.whole_run if b.steps[p].side]
+            named = cue.kind == "mirror" and (cue.side or (cue.part and cue.part != "side"))
+            if named and earlier and cue.side not in earlier and not any(b.steps[p].side for p in scope):
+                scope = list(b.whole_run)
+        first_sided = next((b.steps[p] for p in scope if b.steps[p].side), None)
         part = cue.part if cue.part and cue.part != "side" else (b.part or cue.part or "side")
-        new_side = cue.side or (lexicon.other_side(b.side) if b.side else None)
+        old_side = b.side or (first_sided.side if first_sided else None)
+        new_side = cue.side or (lexicon.other_side(old_side) if old_side else None)
         announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
     sided = [p for p in scope if b.steps[p].side]
     if sided:
@@ -926,7 +1011,7 @@ def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | No
     b.add(Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side))
     for position in scope:
         b.steps.append(_mirrored(b.steps[position], position))
-    b.side = new_side
+    b.side = None  # both sides are done: what follows is on neither unless it says so
     b.run, b.whole_run = [], []
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from voiceguide import lexicon
 from voiceguide.errors import UsageError
 from voiceguide.model import Event, EventKind, Hold, Options, Routine, Step, Timeline
 from voiceguide.parse import sentences
@@ -79,11 +80,13 @@ def _apply(step: Step, options: Options) -> Step:
 
 def speakable(text: str) -> str:
     """Text as eSpeak should read it: ranges and short units written out, no list markup."""
+    text = lexicon.STAGE_DIRECTION.sub("", text)  # "(pause 10 seconds)": timed, not said
     text = re.sub(r"(\d)\s*[-–—]\s*(\d)", r"\1 to \2", text)
     text = re.sub(r"(\d)\s*(?:secs?|s)\b\.?", r"\1 seconds", text)
     text = re.sub(r"(\d)\s*(?:mins?|m)\b\.?", r"\1 minutes", text)
     text = re.sub(r"\s+", " ", text.replace("&", " and ")).strip()
-    return text
+    text = re.sub(r"(?:\.\.\.|…)(?:\s*(?:\.\.\.|…))+", "...", text)
+    return re.sub(r"\s+([.,;:!?])", r"\1", text)
 
 
 # Cues: the routine as a flat script, before anything has a length --------------------------
@@ -150,10 +153,15 @@ def script(routine: Routine, options: Options) -> Iterator[Cue]:
 
 
 def _say_text(text: str, step: int) -> Iterator[Cue]:
-    for number, (_, sentence) in enumerate(sentences(text)):
-        if number:
+    first = True
+    for _, sentence in sentences(text):
+        said = speakable(sentence)
+        if not said.strip(" .,;:!?…-–—"):
+            continue  # a stage direction on its own
+        if not first:
             yield Pause(SENTENCE_GAP, step)
-        yield Say(speakable(sentence), step)
+        yield Say(said, step)
+        first = False
 
 
 def _perform(step: Step, options: Options, bells: bool) -> Iterator[Cue]:
