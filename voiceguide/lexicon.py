@@ -189,11 +189,16 @@ def _duration_value(match: re.Match[str], how: str) -> float | None:
 
 def _is_frequency(text: str, end: int) -> bool:
     """'10 minutes a day' or 'for 2 weeks' is advice about a habit, not a hold."""
-    rest = text[end : end + 16].lower()
-    return bool(re.match(r"\s*(?:a|per|each|every) (?:day|night|week|morning|evening)", rest))
+    rest = text[end : end + 24].lower()
+    # "5 minutes before bed": when, not how long
+    return bool(
+        re.match(r"\s*(?:a|per|each|every) (?:day|night|week|morning|evening)", rest)
+        or re.match(r"\s*(?:before|after) (?:bed|bedtime|sleep|sleeping|meals?|eating|a meal|work|training)\b", rest)
+    )
 
 
 _REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
+ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth")
 _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), how)
     for p, how in (
@@ -261,12 +266,15 @@ def find_step_range(text: str) -> tuple[int, int] | None:
 
 _BREATH_WORD = (
     r"(?:inhale|breathe in|breath in|exhale|breathe out|breath out|hold(?: your breath| it)?|pause|rest"
+    r"|let (?:it|the breath|the air|your breath) out|blow (?:it |the air )?out"
     r"|(?:and|then) (?:in|out))"  # "breathe in for 5 and out for 7"
 )
 PHASE_ORDERS = {("in", "out"), ("in", "hold", "out"), ("in", "hold", "out", "hold")}
 _PHASE = re.compile(
-    rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,45}}?\b(?:for|to|of)?\s*(?:a count of |the count of |a slow count of )?"
-    rf"(?P<n>{NUM})\b(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
+    rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,60}}?\b(?:for|to|of)?\s*"
+    r"(?:(?:a|the) (?:slow |mental |silent |steady )?count of )?"
+    rf"(?P<n>{NUM})\b(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths)\b)"
+    r"(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
     re.IGNORECASE,
 )
 _NAMED_PATTERNS = (
@@ -315,13 +323,19 @@ def find_breath_pattern(text: str) -> BreathFound | None:
     return None
 
 
-def breath_phase(text: str) -> tuple[str, float] | None:
+_ACTION_FIRST = re.compile(r"^[a-z][a-z ,']*?\s(?:and|,)\s+(?=(?:then |slowly |gently |quietly |deeply )?$)")
+
+
+def breath_phase(text: str, after_action: bool = False) -> tuple[str, float] | None:
     """One phase of a breath told in a sentence of its own: "Inhale through your nose for 4
-    seconds." → ("in", 4.0); "Hold your breath for 7." → ("hold", 7.0)."""
+    seconds." → ("in", 4.0); "Hold your breath for 7." → ("hold", 7.0). With `after_action`,
+    a short action may come first ("Close your mouth and inhale for 4")."""
     phases = [m for m in _PHASE.finditer(text) if number(m.group("n"))]
-    if len(phases) != 1 or phases[0].start() > 30:
+    if len(phases) != 1 or phases[0].start() > 40:
         return None
     lead = text[: phases[0].start()].lower()
+    if after_action:
+        lead = _ACTION_FIRST.sub("", lead)
     if re.search(r"[a-z]", re.sub(r"\b(?:then|now|and|next|slowly|gently|quietly|deeply|finally)\b|[^a-z]", "", lead)):
         return None
     return _phase_kind(phases[0].group("what")), float(number(phases[0].group("n")) or 0)
@@ -380,7 +394,13 @@ _EACH = re.compile(
     r"|\bwith\s+(?:each|either)\s+(?P<part2>sides?|feet|foot|hands?|legs?|arms?)\b"
     rf"|\b(?:each|per)\s+(?P<part5>{_PAIRED})\b{_NOT_IN_TURN}"
     rf"|\bboth sides\b{_NOT_IN_TURN}"
-    r"|\bboth (?P<part3>feet|hands|legs|arms|wrists|shoulders|knees)\b(?=[^.]*\bone at a time\b)",
+    r"|\bboth (?P<part3>feet|hands|legs|arms|wrists|shoulders|knees)\b(?=[^.]*\bone at a time\b)"
+    r"|\bsides?\s*[:=]\s*(?:both|each|2|two|l\s*(?:&|and|/)\s*r)\b",  # a handout's "Sides: both"
+    re.IGNORECASE,
+)
+# "Sets: 3 | Reps: 10 | Hold: 5 sec | Sides: both": a handout's prescription for the exercise above it
+PRESCRIPTION = re.compile(
+    r"^(?:\s*(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?)\s*[:=]\s*[^|;:]+?[|;,.]?)+\s*$",
     re.IGNORECASE,
 )
 

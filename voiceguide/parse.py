@@ -42,6 +42,7 @@ _NUMBERED = re.compile(
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
 _RULE = re.compile(r"^\s*(?:[-*_=~]\s*){3,}$")
+_FORM_FIELDS = re.compile(r"^(?:\s*[\w .'/-]{1,30}:\s*_{3,})+\s*$")  # "Patient: _______  Date: ____"
 # A bold line names a part; a bold sentence ("**Repeat on the left hand.**") is emphasis.
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_]*?[^*_.!?])(?:\*\*|__)\s*:?\s*$")
 _QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")  # Markdown block quotes ("> Tip: …"): read as plain text
@@ -149,7 +150,7 @@ def blocks_of(text: str) -> list[Block]:
                 Block("heading", clean_inline(stripped).rstrip(":"), number, level=1 if "=" in next_line else 2)
             )
             continue
-        if _UNDERLINE.match(stripped) or _RULE.match(stripped):
+        if _UNDERLINE.match(stripped) or _RULE.match(stripped) or _FORM_FIELDS.match(stripped):
             flush()
             continue
         heading = _MD_HEADING.match(line) or _BOLD_LINE.match(line)
@@ -271,10 +272,10 @@ _VERBS = {
     "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
     "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "
     "bounce hang fold look gaze blink swallow hum step march choose pick try aim start begin finish end add "
-    "give warm cool check lengthen widen reverse alternate",
+    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor",
     "press": "press push pinch apply squeeze compress",
     "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
-    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap",
+    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle stroke sweep",
     "hold": "tense tighten contract hold stretch",
     "breath": "breathe inhale exhale",
     "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
@@ -436,7 +437,9 @@ _LABEL = re.compile(r"^\s*(?:[A-Za-z][\w'-]*\s*){1,4}:\s+(?=\S)")
 
 _ADVICE_LABEL = re.compile(
     r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
-    r"safety(?: first)?|precautions?|contraindications?|reminder|fyi)\s*[:–—-]\s",
+    r"safety(?: first)?|precautions?|contraindications?|reminder|fyi|how (?:it|this) works|why (?:it|this) works|"
+    r"benefits?|background|what you(?:'ll)? need|you(?:'ll| will)? need|equipment|the idea|the science|"
+    r"good to know|did you know)\s*[:–—-]\s",
     re.IGNORECASE,
 )
 
@@ -641,11 +644,17 @@ def _read(unit: Unit) -> Unit:
     unit.instruction = is_instruction(text, from_list) or bool(unit.step_range)
     if unit.side_cue and unit.side_cue.kind in ("mirror", "switch"):
         unit.instruction = True
+    if lexicon.PRESCRIPTION.match(text) or (unit.repeat and _only_count(text, unit.repeat)):
+        unit.instruction = True  # "Hold: 30 sec  Reps: 3", "5 reps.": the exercise above, timed
     if _FREQUENCY.search(text) and not unit.durations:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
     return unit
+
+
+def _only_count(text: str, repeat: lexicon.Found) -> bool:
+    return not _words(_REPEAT_ONLY_WORDS.sub(" ", text.replace(repeat.phrase, " ")))
 
 
 _CONDITION_CLAUSE = re.compile(r"^\s*(?:if|unless)\b[^,:;]*[,:;]", re.IGNORECASE)
@@ -666,6 +675,8 @@ _FREQUENCY = re.compile(
 def _accompanies(unit: Unit) -> bool:
     """ "Breathe out as you let the head sink." goes with the step before it, untimed."""
     words = _words(unit.text)
+    if words[:1] in (["keep"], ["continue"]) and len(words) > 1:
+        words = words[1:]  # "Keep breathing slowly the whole time."
     return (
         bool(words)
         and words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling", "count", "counting")
@@ -686,10 +697,6 @@ _GROUP_WORDS = frozenset(
     ["both", "these", "those", "stretches", "exercises", "movements", "steps", "points", "moves", "poses", "of"]
 )
 
-# "Sets: 3 | Reps: 10 | Hold: 5 sec": a handout's prescription for the exercise above it
-_PRESCRIPTION = re.compile(
-    r"^(?:\s*(?:sets?|reps?|repetitions|hold|time|duration|rest)\s*[:=]\s*[^|;:]+?[|;,.]?)+\s*$", re.IGNORECASE
-)
 
 _BARE_OBJECT = frozenset(
     [
@@ -720,7 +727,7 @@ def _is_modifier(unit: Unit) -> bool:
     """
     if unit.step_range or (unit.side_cue and unit.side_cue.kind != "each"):
         return False
-    if _accompanies(unit) or _PRESCRIPTION.match(unit.text):
+    if _accompanies(unit) or lexicon.PRESCRIPTION.match(unit.text):
         return True
     if unit.durations:
         head = _words(_LABEL.sub("", unit.text[: unit.durations[0].start]))
@@ -741,8 +748,11 @@ def _is_modifier(unit: Unit) -> bool:
 
 
 _REPEAT_HEAD = re.compile(
-    r"^\s*(?:(?:then|now|and|i)\s+)*(?:repeat|do|perform|complete|aim for|try|continue)\b"
-    r"(?:\s+(?:this|it|that|the same))?\s*(?:for\s*)?$",
+    r"^\s*(?:(?:then|now|and|i)\s+)*(?:(?:inhale|breathe in|breathe) again,?\s+and\s+)?"
+    r"(?:repeat|do|perform|complete|aim for|try|continue)\b"
+    r"(?:\s+(?:this|it|that|the same|the whole|the|this whole)"
+    r"(?:\s+(?:cycle|sequence|pattern|round|exercise|breath|breathing|thing|steps?|movement|stretch))?)?"
+    r"\s*(?:for\s*)?$",
     re.IGNORECASE,
 )
 
@@ -792,10 +802,20 @@ def parse_text(text: str, source: str = "") -> Routine:
             and b.block_of.get(previous) == unit.block - 1
             and all(b.block_of.get(p) == unit.block for p in range(previous + 1, len(b.steps)))
         )
+        rounds = _rounds_of_list(b, unit, previous)
+        if rounds:
+            _repeat_rounds(b, unit, rounds, "Round {}.")
+            continue
         phase = lexicon.breath_phase(unit.text) if unit.instruction else None
         if phase and previous is not None and previous == b.phases_at and (same_block or next_block):
             b.steps[previous] = _add_phase(b.steps[previous], unit, b.phases, phase)
             b.block_of[previous] = unit.block  # the breath now reaches to here
+            continue
+        if unit.number is not None and not same_block and _accompanies(unit):
+            previous = None  # "1. Breathe out slowly.": a numbered step of its own, not said with the one before
+        group = _movement_of(b, unit, previous)
+        if group:
+            _repeat_rounds(b, unit, group, "{} time.")
             continue
         if previous is not None and _times_previous(unit, b.steps[previous], same_block, next_block):
             b.steps[previous] = _merge(b.steps[previous], unit)
@@ -834,8 +854,10 @@ def parse_text(text: str, source: str = "") -> Routine:
         else:
             step = _instruction(unit, b)
             b.add(step, unit)
-            if phase and phase[0] in ("in", "out"):  # a breath told phase by phase may follow
-                b.phases, b.phases_at = [phase], len(b.steps) - 1
+            # a breath told phase by phase may follow; its first phase may come after an action
+            opening = phase or (lexicon.breath_phase(unit.text, after_action=True) if unit.instruction else None)
+            if opening and (opening[0] == "in" or (opening == phase and opening[0] == "out")):
+                b.phases, b.phases_at = [opening], len(b.steps) - 1
             if cue and cue.kind == "each":
                 _add_mirrored(b, [len(b.steps) - 1], cue.part)
     steps = _number(b.steps)
@@ -976,6 +998,10 @@ def _instruction(unit: Unit, b: _Builder) -> Step:
         return replace(step, seconds=sum(unit.breath.pattern), seconds_from="text")
     if hold is not None:
         return replace(step, seconds=hold, seconds_from="text")
+    held = lexicon.breath_phase(unit.text, after_action=True)
+    if held and held[0] == "hold" and kind in ("hold", "breath", "press", "position"):
+        # "Close both nostrils and hold for 4.": a breath held for a count
+        return replace(step, kind="hold", seconds=held[1], seconds_from="text", breath=None, breath_from=None)
     seconds = _counted_seconds(repeat) if repeat > 1 and kind != "breath" else DEFAULT_SECONDS[kind]
     return replace(step, seconds=seconds, seconds_from="default")
 
@@ -1054,6 +1080,58 @@ def _repeat_range(b: _Builder, unit: Unit) -> None:
     for _ in range(max(1, count) - 1):
         for position in positions:
             b.steps.append(replace(b.steps[position], copy_of=position, announce=None))
+
+
+_ROUNDS = re.compile(r"\b(?:rounds?|cycles?|circuits?|the (?:whole )?(?:sequence|list|set))\b", re.IGNORECASE)
+
+
+def _rounds_of_list(b: _Builder, unit: Unit, previous: int | None) -> list[int]:
+    """ "Continue for 5 rounds." after a numbered list: the whole list is one round."""
+    if previous is None or not unit.repeat or not _ROUNDS.search(unit.text) or unit.step_range:
+        return []
+    listed = sorted(b.numbered)
+    positions = [p for n in listed for p in b.numbered[n]]
+    if len(listed) < 2 or previous not in positions or b.block_of.get(previous) == unit.block:
+        return []
+    if not (unit.instruction and _is_modifier(unit)):
+        return []
+    return [p for p in positions if b.steps[p].section == unit.section]
+
+
+def _movement_of(b: _Builder, unit: Unit, previous: int | None) -> list[int]:
+    """ "Turn to the right, hold 3 s, then turn to the left, hold 3 s. 6 reps.": the count is of
+    the whole movement, the steps its sentence was cut into."""
+    if previous is None or not unit.repeat or not unit.instruction or unit.durations:
+        return []
+    if not _only_count(unit.text, unit.repeat) or b.block_of.get(previous) != unit.block:
+        return []
+    line = b.steps[previous].source_line
+    group = [previous]
+    while group[0] > 0:
+        before = group[0] - 1
+        step = b.steps[before]
+        if not step.is_instruction or step.copy_of is not None or step.source_line != line:
+            break
+        if b.block_of.get(before) != unit.block or step.repeat > 1:
+            break
+        group.insert(0, before)
+    return group if len(group) > 1 and b.steps[previous].repeat == 1 else []
+
+
+def _repeat_rounds(b: _Builder, unit: Unit, positions: list[int], wording: str) -> None:
+    """The steps at `positions` done `unit.repeat` times in all, each time announced."""
+    assert unit.repeat is not None
+    count = max(1, int(unit.repeat.value))
+    said = [wording.format(_ordinal(n) if "time" in wording else n) for n in range(count + 1)]
+    b.add(Step(unit.text, "repeat", section=unit.section, source_line=unit.line, announce=said[2 % len(said)]))
+    for performance in range(2, count + 1):
+        for number, position in enumerate(positions):
+            announce = said[performance] if number == 0 and performance > 2 else None
+            b.steps.append(replace(b.steps[position], copy_of=position, announce=announce))
+
+
+def _ordinal(n: int) -> str:
+    return lexicon.ORDINALS[n - 1] if 0 < n <= len(lexicon.ORDINALS) else f"Number {n}"
 
 
 def _number(steps: list[Step]) -> tuple[Step, ...]:

@@ -28,7 +28,6 @@ RELEASE = "Release."  # spoken instead of the bell with --chime none
 HALFWAY = "Halfway."
 TEN_LEFT = "Ten seconds left."
 SHORT_HOLD_PROMPT = "Breathe slowly."
-ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth")
 PHASES = {2: ("in", "out"), 3: ("in", "hold", "out"), 4: ("in", "hold", "out", "hold")}
 PHASE_WORDS = {"in": "Breathe in.", "out": "Breathe out.", "hold": "Hold."}
 SENTENCE_GAP = 0.6  # seconds between sentences of one step
@@ -156,8 +155,8 @@ def _say_text(text: str, step: int) -> Iterator[Cue]:
     first = True
     for _, sentence in sentences(text):
         said = speakable(sentence)
-        if not said.strip(" .,;:!?…-–—"):
-            continue  # a stage direction on its own
+        if not said.strip(" .,;:!?…-–—") or lexicon.PRESCRIPTION.match(said):
+            continue  # a stage direction, or a handout's "Hold: 30 s  Reps: 3": timed, not read out
         if not first:
             yield Pause(SENTENCE_GAP, step)
         yield Say(said, step)
@@ -181,7 +180,7 @@ def _perform(step: Step, options: Options, bells: bool) -> Iterator[Cue]:
 
 
 def _ordinal(performance: int) -> str:
-    return ORDINALS[performance] if performance < len(ORDINALS) else f"Time number {performance + 1}"
+    return lexicon.ORDINALS[performance] if performance < len(lexicon.ORDINALS) else f"Time number {performance + 1}"
 
 
 def phrases(routine: Routine, options: Options) -> list[str]:
