@@ -218,6 +218,13 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+_BOTH_WAYS = re.compile(
+    r"\s*(?:in\s+)?(?:each|either|both)\s+(?:directions?|ways?)\b|\s*(?:clockwise\s+and\s+(?:then\s+)?"
+    r"(?:anti-?clockwise|counter-?clockwise)|forwards?\s+and\s+backwards?)\b",
+    re.IGNORECASE,
+)
+
+
 def find_repeat(text: str) -> Found | None:
     """The number of performances a sentence asks for ("repeat 3 more times" is 4)."""
     for pattern, how in _REPEAT_PATTERNS:
@@ -236,6 +243,8 @@ def find_repeat(text: str) -> Found | None:
             continue
         if how == "more":
             count += 1
+        if _BOTH_WAYS.match(text, match.end()):
+            count *= 2  # "10 times each direction"
         return _found(match, count)
     return None
 
@@ -419,8 +428,8 @@ def find_side_cue(text: str) -> SideCue | None:
     match = _MIRROR.search(text)
     if match:
         part = match.group("part") or match.group("part3") or match.group("part4")
-        if match.group("part2"):
-            part = None
+        if match.group("part2"):  # "swap feet": the feet, but "switch sides" names no part
+            part = None if match.group("part2").lower().startswith("side") else match.group("part2")
         side = match.group("side").lower() if match.group("side") else None
         if match.group("from") or match.group("to"):  # "Left leg: same as the right."
             named = match.group("part5") or match.group("lpart")

@@ -714,6 +714,12 @@ _BARE_OBJECT = frozenset(
         "tension",
         "pressure",
         "point",
+        "with",
+        "like",
+        "movement",
+        "way",
+        "feeling",
+        "sensation",
     ]
 )
 
