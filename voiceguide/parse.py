@@ -551,7 +551,7 @@ def _split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
     # split before "then" or before "and then", never between the two
     parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)\s+)(?=(?:and\s+)?then\b)", text)]
-    if len(parts) < 2 or lexicon.find_breath_pattern(text):
+    if len(parts) < 2 or lexicon.find_breath_pattern(text) or _ADVICE_LABEL.match(text):
         return [text]
     stated = lexicon.find_durations(parts[0])
     bare = _BARE_COUNT.search(parts[-1])
@@ -1027,6 +1027,10 @@ def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | No
     else:
         if scope is None:
             scope = list(b.run)
+            # "Left leg: same as the right." after steps on the left: only those since the right began
+            done = [at for at, p in enumerate(scope) if cue.side and b.steps[p].side == cue.side]
+            if done:
+                scope = scope[done[-1] + 1 :]
             # "Repeat on the left hand." after sections that each did a part of the right hand
             earlier = [b.steps[p].side for p in b.whole_run if b.steps[p].side]
             named = cue.kind == "mirror" and (cue.side or (cue.part and cue.part != "side"))
