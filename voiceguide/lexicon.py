@@ -153,7 +153,7 @@ def find_durations(text: str) -> list[Found]:
             value = _duration_value(match, how)
             if value is None:
                 continue
-            if _is_frequency(text, match.end()):
+            if _is_frequency(text, match.end()) or _not_a_hold(text, match):
                 continue
             found.append(_found(match, value))
             taken.append((match.start(), match.end()))
@@ -197,17 +197,41 @@ def _is_frequency(text: str, end: int) -> bool:
     )
 
 
+# "every 20 minutes", "within 10 min of your run", "this 5-minute routine": how often, when, or
+# how long something else lasts, not a time to hold
+_WHEN_BEFORE = re.compile(
+    r"\b(?:every|each|within|per|in the (?:first|last|next)|once every|after about|after)\s+(?:about\s+|other\s+)?$",
+    re.IGNORECASE,
+)
+_LENGTH_OF = re.compile(
+    r"\s*(?:long\s+)?(?:routine|session|practice|programme|program|sequence|video|read|walk|workout|class|"
+    r"meditation|break|series|course|plan)\b",
+    re.IGNORECASE,
+)
+
+
+def _not_a_hold(text: str, match: re.Match[str]) -> bool:
+    if _WHEN_BEFORE.search(text[max(0, match.start() - 24) : match.start()]):
+        return True
+    return "-" in match.group(0) and bool(_LENGTH_OF.match(text, match.end()))
+
+
 _REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth")
 _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), how)
     for p, how in (
+        (rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? sets? of (?P<b>{NUM})\b", "product"),  # "3 sets of 10": 30 in all
         (rf"\b(?P<a>{NUM}|a few|few|several|a couple of|a couple) more times\b", "more"),
         (r"\b(?:once|one time) more\b|\bone more time\b|\bonce again\b", "once_more"),
         (r"\b(?:twice|two times) more\b", "twice_more"),
         (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
         (rf"\b(?P<a>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
-        (rf"\b(?P<a>{NUM}) (?:[a-z]+ )?(?:strokes|passes|squeezes|presses|circles)\b", "n"),
+        (
+            rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+ )?"
+            r"(?:strokes|passes|squeezes|presses|circles|rolls|taps)\b",
+            "n",
+        ),
         (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
         (r"\b(?P<w>twice|thrice)\b", "word"),
         (r"\breps?\s*[:=]\s*(?P<a>\d+)\b", "n"),  # "Sets: 3 | Reps: 10": the repetitions
@@ -221,6 +245,13 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 _BOTH_WAYS = re.compile(
     r"\s*(?:in\s+)?(?:each|either|both)\s+(?:directions?|ways?)\b|\s*(?:clockwise\s+and\s+(?:then\s+)?"
     r"(?:anti-?clockwise|counter-?clockwise)|forwards?\s+and\s+backwards?)\b",
+    re.IGNORECASE,
+)
+
+
+_AND_BACK = re.compile(
+    rf",?\s*(?:and\s+)?then\s+(?P<n>{NUM})\s+(?:more\s+)?(?:\w+\s+)?(?:the other way|(?:in )?the other direction|"
+    r"counter-?clockwise|anti-?clockwise|in reverse|backwards?|the opposite way)\b",
     re.IGNORECASE,
 )
 
@@ -243,8 +274,13 @@ def find_repeat(text: str) -> Found | None:
             continue
         if how == "more":
             count += 1
+        if how == "product":
+            count *= _count(groups["b"]) or 1
         if _BOTH_WAYS.match(text, match.end()):
             count *= 2  # "10 times each direction"
+        back = _AND_BACK.match(text, match.end())
+        if back:
+            count += _count(back.group("n")) or 0  # "5 circles, then 5 counterclockwise"
         return _found(match, count)
     return None
 
@@ -286,6 +322,11 @@ _PHASE = re.compile(
     r"(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
     re.IGNORECASE,
 )
+_COUNT_THEN_PHASE = re.compile(
+    rf"\b(?P<n>{NUM})[- ]?(?:seconds?|secs?|s|counts?)\s+"
+    r"(?P<what>in|out|hold|breathing (?:in|out)|breath (?:in|out))\b",
+    re.IGNORECASE,
+)
 _NAMED_PATTERNS = (
     (re.compile(r"\bbox breathing\b|\bsquare breathing\b", re.IGNORECASE), (4.0, 4.0, 4.0, 4.0)),
     (
@@ -309,6 +350,8 @@ class BreathFound(Found):
 def find_breath_pattern(text: str) -> BreathFound | None:
     """A timed breathing pattern: "inhale for 4, hold for 7, exhale for 8" → (4, 7, 8)."""
     phases = [m for m in _PHASE.finditer(text) if number(m.group("n"))]
+    if len(phases) < 2:  # "5.5 seconds in, 5.5 seconds out"
+        phases = [m for m in _COUNT_THEN_PHASE.finditer(text) if number(m.group("n"))]
     kinds = [_phase_kind(m.group("what")) for m in phases]
     if len(phases) >= 2 and "in" in kinds and "out" in kinds:
         start = kinds.index("in")
@@ -356,9 +399,9 @@ def _pattern_found(values: tuple[float, ...], span: tuple[int, int], text: str) 
 
 def _phase_kind(word: str) -> str:
     word = word.lower()
-    if word.startswith("inhale") or word.endswith(" in"):
+    if word.startswith("inhale") or word == "in" or word.endswith(" in"):
         return "in"
-    if word.startswith("exhale") or word.endswith(" out"):
+    if word.startswith("exhale") or word == "out" or word.endswith(" out"):
         return "out"
     return "hold"
 

@@ -35,7 +35,7 @@ HOLD_BREATH_KINDS = frozenset({"press", "hold"})  # get breath prompts even when
 
 _BULLET = re.compile(r"^\s*(?:[•·◦▪‣●○■□➤►✓✔*+\-–—])\s+(?P<text>.+)$")
 _NUMBERED = re.compile(
-    r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*[.)]|\((?P<n3>\d+)\)"
+    r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*[.)](?!\d)|\((?P<n3>\d+)\)"
     r"|\(?(?P<letter>[a-h])\))\s*(?P<text>.*)$",  # "a)" and "(a)" sub-steps too
     re.IGNORECASE,
 )
@@ -52,7 +52,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]?\s+(?=[\"“(]?[A-Z0-9])
 _AFTER_STAGE = re.compile(r"\s+(?=[\"“(]?[A-Z])")
 # Abbreviations after which a capital letter does not start a sentence. "min." and "sec." are
 # not among them: in routines they end sentences far more often than they abbreviate mid-way.
-_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|approx|dr|st|vs|no|fig|cf)\.|\b[A-Z]\.)$", re.IGNORECASE)
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|approx|dr|st|vs|no|fig|cf)\.|(?-i:\b[A-Z]\.))$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -363,6 +363,7 @@ class Unit:
     block: int = 0  # which paragraph or list item it came from
     split_tail: bool = False  # split off the end of a sentence ("…, then repeat on the other hand")
     kind: str | None = None  # what a verbless tail does: the kind of the clause it was split from
+    sentence: int = 0  # which sentence of the text it came from
 
 
 def _words(text: str) -> list[str]:
@@ -456,6 +457,9 @@ def is_instruction(text: str, from_list: bool) -> bool:
         return False
     if _ADVICE_LABEL.match(stripped):
         return False  # "Tip: keep your nails short": advice, spoken where it stands, not timed
+    label = _LABEL.match(stripped)
+    if label and [w for w in _words(label.group(0)) if w not in _FILLER][:1] in ([v] for v in _IMPERATIVE):
+        return True  # "Now begin coherent breathing: 5.5 seconds in, 5.5 seconds out"
     stripped = _LABEL.sub("", stripped)
     words = _words(stripped) or words
     lead = [w for w in words if w not in _FILLER] or words
@@ -561,7 +565,8 @@ def _split_then(text: str) -> list[str]:
         if unit:
             word = "seconds" if unit.group(0).startswith("s") else "minutes"
             parts[-1] = parts[-1][: bare.end("n")] + f" {word}" + parts[-1][bare.end("n") :]
-    timed = all(lexicon.find_durations(p) for p in parts)
+    # "Tense for 5 seconds, then release for 10", "Blink 10 times, then rest for 20 seconds"
+    timed = all(lexicon.find_durations(p) or lexicon.find_repeat(p) for p in parts)
     counted = all(lexicon.find_repeat(p) for p in parts)
     cue = lexicon.find_side_cue(parts[-1])
     directive = cue is not None and cue.kind in ("mirror", "switch") and not lexicon.find_side_cue(parts[0])
@@ -598,6 +603,7 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
             continue
         pieces = [(_line_at(block, offset), s) for offset, s in sentences(block.text)]
         for line, text in pieces:
+            sentence = units[-1].sentence + 1 if units else 0
             lead: Unit | None = None
             for part in _split_then(text):
                 cue = lexicon.find_side_cue(part)
@@ -606,6 +612,7 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
                     chunks = _split_directive(part, cue)
                 for piece in chunks:
                     unit = _unit(piece, line, section, block, position)
+                    unit.sentence = sentence
                     if lead is not None:
                         unit.split_tail = True
                         unit.instruction = unit.instruction or lead.instruction  # "…, then forward ten times"
@@ -646,7 +653,7 @@ def _read(unit: Unit) -> Unit:
         unit.instruction = True
     if lexicon.PRESCRIPTION.match(text) or (unit.repeat and _only_count(text, unit.repeat)):
         unit.instruction = True  # "Hold: 30 sec  Reps: 3", "5 reps.": the exercise above, timed
-    if _FREQUENCY.search(text) and not unit.durations:
+    if (_FREQUENCY.search(text) and not unit.durations) or _HABIT.search(text):
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
@@ -657,6 +664,7 @@ def _only_count(text: str, repeat: lexicon.Found) -> bool:
     return not _words(_REPEAT_ONLY_WORDS.sub(" ", text.replace(repeat.phrase, " ")))
 
 
+_HABIT = re.compile(r"\bevery\s+(?:few\s+|couple of\s+|\d+\s+|[a-z]+\s+)?(?:minutes|hours|days|weeks)\b", re.I)
 _CONDITION_CLAUSE = re.compile(r"^\s*(?:if|unless)\b[^,:;]*[,:;]", re.IGNORECASE)
 _CONDITION = re.compile(
     r"^(?:if|unless|should)\b|\b(?:if|unless) (?:you|it|there|any|anything|the|your)\b", re.IGNORECASE
@@ -772,6 +780,7 @@ class _Builder:
     part: str | None = None
     numbered: dict[int, list[int]] = field(default_factory=dict)  # list number → step positions
     block_of: dict[int, int] = field(default_factory=dict)  # step position → its source block
+    sentence_of: dict[int, int] = field(default_factory=dict)  # step position → its source sentence
     saved_run: list[int] = field(default_factory=list)  # the run before a plain switch
     phases: list[tuple[str, float]] = field(default_factory=list)  # a breath being told phase by phase
     phases_at: int | None = None  # the step those phases make up
@@ -782,6 +791,7 @@ class _Builder:
         self.steps.append(step)
         if unit is not None:
             self.block_of[len(self.steps) - 1] = unit.block
+            self.sentence_of[len(self.steps) - 1] = unit.sentence
         if step.is_instruction:
             self.seen_instruction = True
             self.run.append(len(self.steps) - 1)
@@ -951,6 +961,8 @@ def _merge(step: Step, unit: Unit) -> Step:
         merged = replace(merged, repeat=max(1, int(unit.repeat.value)))
         if merged.seconds_from != "text" and merged.kind != "breath":
             merged = replace(merged, seconds=_counted_seconds(merged.repeat))
+        elif merged.seconds_from != "text" and merged.breath_from != "text":
+            merged = replace(merged, seconds=lexicon.BREATH_SECONDS)
     if unit.breath or lexicon.mentions_breathing(unit.text) or merged.kind in HOLD_BREATH_KINDS:
         merged = _with_breath(merged, unit)
     return merged
@@ -1008,7 +1020,9 @@ def _instruction(unit: Unit, b: _Builder) -> Step:
     if held and held[0] == "hold" and kind in ("hold", "breath", "press", "position"):
         # "Close both nostrils and hold for 4.": a breath held for a count
         return replace(step, kind="hold", seconds=held[1], seconds_from="text", breath=None, breath_from=None)
-    seconds = _counted_seconds(repeat) if repeat > 1 and kind != "breath" else DEFAULT_SECONDS[kind]
+    seconds = _counted_seconds(repeat) if repeat > 1 else DEFAULT_SECONDS[kind]
+    if kind == "breath" and repeat > 1:
+        seconds = lexicon.BREATH_SECONDS  # "breathe in, then sigh out. Do this three times.": one breath each
     return replace(step, seconds=seconds, seconds_from="default")
 
 
@@ -1115,12 +1129,12 @@ def _movement_of(b: _Builder, unit: Unit, previous: int | None) -> list[int]:
         return []
     if not _only_count(unit.text, unit.repeat) or b.block_of.get(previous) != unit.block:
         return []
-    line = b.steps[previous].source_line
+    sentence = b.sentence_of.get(previous)
     group = [previous]
     while group[0] > 0:
         before = group[0] - 1
         step = b.steps[before]
-        if not step.is_instruction or step.copy_of is not None or step.source_line != line:
+        if not step.is_instruction or step.copy_of is not None or b.sentence_of.get(before) != sentence:
             break
         if b.block_of.get(before) != unit.block or step.repeat > 1:
             break
