@@ -427,6 +427,10 @@ _MIRROR = re.compile(
     r"(?:(?P<from>left|right|first)|(?P<to>other|opposite))\b(?:\s+(?P<part5>\w+))?"
     r"|\b(?:repeat|do|perform|same)\b[^.]*?\b(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
     r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?(?P<part2>sides?|feet|hands|legs|arms)\b"
+    # "switch over to the other arm", "swap and do the other shoulder", "now work the opposite leg"
+    r"|\b(?:switch|change|swap|move|go|turn)\s+(?:over\s+)?(?:to|and\s+do|and\s+work\s+on)\s+(?:the\s+)?"
+    r"(?:other|opposite)\s+(?P<part6>\w+)"
+    r"|\b(?:now|then)\s+(?:do|work(?:\s+on)?|massage|stretch|treat)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part7>\w+)"
     r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
     r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again)\b"
     r"[^.]{0,30}?\bon\s+(?:the|your)\s+(?P<side>left|right)\s+(?P<part4>\w+)"
@@ -471,6 +475,7 @@ def find_side_cue(text: str) -> SideCue | None:
     match = _MIRROR.search(text)
     if match:
         part = match.group("part") or match.group("part3") or match.group("part4")
+        part = part or match.group("part6") or match.group("part7")
         if match.group("part2"):  # "swap feet": the feet, but "switch sides" names no part
             part = None if match.group("part2").lower().startswith("side") else match.group("part2")
         side = match.group("side").lower() if match.group("side") else None
@@ -525,6 +530,28 @@ def _is_tool(text: str, match: re.Match[str]) -> bool:
     return bool(_TOOL.search(text[max(0, match.start() - 24) : match.start()])) and part in _TOOL_PARTS
 
 
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|your|my|his|her|their|one's|a|an|each|this|that)\s+$", re.IGNORECASE)
+_ADVERB_AFTER = re.compile(
+    r"\s+(?:where|there|here|behind|below|above|under|underneath|beneath|next|between|beside|along|before|after|"
+    r"now|away|at|into|in|on|up|down|through|over|against|by|off|round|around|across)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_adverb(text: str, match: re.Match[str]) -> bool:
+    """ "right where the muscle attaches", "right in the middle", "all right": not a side. The
+    test is the same for "left", so that mirroring twice gives the text back."""
+    before = text[max(0, match.start() - 8) : match.start()]
+    if re.search(r"\ball\s+$", before, re.IGNORECASE):
+        return True
+    # "work right to left", "from left to right": a direction, not a side
+    if re.match(r"\s+to\s+(?:the\s+)?(?:left|right)\b", text[match.end(1) :], re.IGNORECASE):
+        return True
+    if re.search(r"\b(?:left|right)\s+to\s+(?:the\s+)?$", text[max(0, match.start() - 16) : match.start()], re.I):
+        return True
+    return not _DETERMINER_BEFORE.search(before) and bool(_ADVERB_AFTER.match(text, match.end(1)))
+
+
 def first_side(text: str) -> tuple[str, str | None] | None:
     """The side a sentence works on and the word after it: ("right", "foot").
 
@@ -532,7 +559,7 @@ def first_side(text: str) -> tuple[str, str | None] | None:
     hand") is the tool, not the side; the first side named otherwise is the one worked on.
     """
     matches = list(re.finditer(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE))
-    worked = [m for m in matches if not _is_tool(text, m)]
+    worked = [m for m in matches if not _is_tool(text, m) and not _is_adverb(text, m)]
     if not worked:
         return None  # only the working hand is named: the side worked on is unchanged
     # "Put your right hand on your left shoulder": a hand named first, then the part it works on
@@ -550,6 +577,8 @@ def mirror_text(text: str) -> str:
 
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)
+        if _is_adverb(text, match):
+            return word
         other = "right" if word.lower() == "left" else "left"
         if word.isupper():
             return other.upper()

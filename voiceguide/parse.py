@@ -42,6 +42,9 @@ _NUMBERED = re.compile(
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
 _RULE = re.compile(r"^\s*(?:[-*_=~]\s*){3,}$")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TIME_COLUMN = re.compile(r"^(?:time|duration|hold|how long|length|seconds|minutes|for)$", re.IGNORECASE)
 _FORM_FIELDS = re.compile(r"^(?:\s*[\w .'/-]{1,30}:\s*_{3,})+\s*$")  # "Patient: _______  Date: ____"
 # A bold line names a part; a bold sentence ("**Repeat on the left hand.**") is emphasis.
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_]*?[^*_.!?])(?:\*\*|__)\s*:?\s*$")
@@ -105,6 +108,7 @@ def blocks_of(text: str) -> list[Block]:
     item_number: int | None = None
     lettered = False
     indent = 0
+    header: list[str] = []  # the column names of a Markdown table
 
     def flush() -> None:
         nonlocal para, item, item_number, lettered
@@ -150,6 +154,18 @@ def blocks_of(text: str) -> list[Block]:
                 Block("heading", clean_inline(stripped).rstrip(":"), number, level=1 if "=" in next_line else 2)
             )
             continue
+        if _TABLE_ROW.match(line) or (_TABLE_RULE.match(line) and "|" in line):
+            # "| Solar plexus | centre of the sole | 1 min |": each row a step, read as a sentence
+            flush()
+            cells = [clean_inline(c) for c in stripped.strip("|").split("|")]
+            if _TABLE_RULE.match(line):
+                continue
+            if _TABLE_RULE.match(next_line) and "|" in next_line:
+                header = cells
+                continue
+            blocks.append(Block("item", _table_sentence(cells, header), number))
+            continue
+        header = [] if not _TABLE_ROW.match(next_line) else header
         if _UNDERLINE.match(stripped) or _RULE.match(stripped) or _FORM_FIELDS.match(stripped):
             flush()
             continue
@@ -195,6 +211,20 @@ def blocks_of(text: str) -> list[Block]:
         para.append((number, stripped))
     flush()
     return _headings_over_sub_steps(blocks)
+
+
+def _table_sentence(cells: list[str], header: list[str]) -> str:
+    """A table row as a sentence: "Solar plexus: centre of the sole, for 1 min." """
+    parts = [c for c in cells if c]
+    if not parts:
+        return ""
+    said = []
+    for position, cell in enumerate(cells[1:], 1):
+        name = header[position] if position < len(header) else ""
+        if cell:
+            said.append(f"for {cell}" if _TIME_COLUMN.match(name) and lexicon.find_durations(cell) else cell)
+    first = parts[0].rstrip(".:")
+    return f"{first}: {', '.join(said)}." if said else f"{first}."
 
 
 def _headings_over_sub_steps(blocks: list[Block]) -> list[Block]:
@@ -440,7 +470,7 @@ _ADVICE_LABEL = re.compile(
     r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
     r"safety(?: first)?|precautions?|contraindications?|reminder|fyi|how (?:it|this) works|why (?:it|this) works|"
     r"benefits?|background|what you(?:'ll)? need|you(?:'ll| will)? need|equipment|the idea|the science|"
-    r"good to know|did you know)\s*[:–—-]\s",
+    r"good to know|did you know|technique)\s*[:–—-]\s",
     re.IGNORECASE,
 )
 
@@ -672,7 +702,8 @@ _CONDITION = re.compile(
 _FREQUENCY = re.compile(
     r"\b(?:every|each|once|twice|\w+ times)\s+(?:a\s+|per\s+)?(?:hour|day|morning|evening|night|week)s?\b"
     r"|\b(?:daily|weekly|nightly)\b|\bevery (?:few |couple of )?(?:hours?|days?)\b|\bhour or two\b"
-    r"|\bin the (?:morning|evening)\b|\bbefore (?:bed|bedtime|sleep)\b|\bat night\b",
+    r"|\bin the (?:morning|evening)\b|\bbefore (?:bed|bedtime|sleep)\b|\bat night\b"
+    r"|\bafter (?:meals|eating|dinner|lunch|breakfast)\b",
     re.IGNORECASE,
 )
 
@@ -848,10 +879,15 @@ def parse_text(text: str, source: str = "") -> Routine:
             _repeat_range(b, unit)
         elif cue and (cue.kind == "mirror" or _is_each_directive(unit)):
             same = [p for p in b.run if b.block_of.get(p) == unit.block]
-            if unit.split_tail and same:
+            if _WHOLE.search(unit.text) and b.whole_run:
+                # "do the whole thing again on the left leg" reaches back across sections, all of
+                # it but the sentence that asks ("Do the right foot first, then repeat the whole chart…")
+                whole = [p for p in b.whole_run if b.sentence_of.get(p) != unit.sentence]
+                _mirror(b, unit, cue, whole or list(b.whole_run), keep_unsided=True)
+            elif unit.split_tail and same:
                 _mirror(b, unit, cue, same)
-            else:  # "do the whole thing again on the left leg" reaches back across sections
-                _mirror(b, unit, cue, list(b.whole_run) if _WHOLE.search(unit.text) else None)
+            else:
+                _mirror(b, unit, cue)
         elif cue and cue.kind == "switch" and _does_again(unit, cue, units[at + 1 :]):
             _mirror(b, unit, cue)
         elif cue and cue.kind == "switch":
@@ -1032,7 +1068,9 @@ def _sentence(text: str) -> str:
     return text if text[-1:] in ".!?" else text + "."
 
 
-def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | None = None) -> None:
+def _mirror(
+    b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | None = None, keep_unsided: bool = False
+) -> None:
     """Do the steps since the last side change (or the given ones) on the other side, announced."""
     announce: str | None
     if scope is None and b.steps and b.steps[-1].kind == "switch" and not b.run:
@@ -1056,7 +1094,7 @@ def _mirror(b: _Builder, unit: Unit, cue: lexicon.SideCue, scope: list[int] | No
         new_side = cue.side or (lexicon.other_side(old_side) if old_side else None)
         announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
     sided = [p for p in scope if b.steps[p].side]
-    if sided:
+    if sided and not keep_unsided:
         scope = scope[scope.index(sided[0]) :]
     b.add(Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side))
     for position in scope:
