@@ -425,7 +425,10 @@ _NOT_IN_TURN = r"(?!\s+of\b)(?![^.]*\b(?:at the same time|at once|together|simul
 _MIRROR = re.compile(
     r"\b(?:(?P<label>left|right)\s+(?P<lpart>\w+)\s*:\s*)?(?:the\s+)?same\s+(?:as|on|for|with)\s+(?:the\s+|your\s+)?"
     r"(?:(?P<from>left|right|first)|(?P<to>other|opposite))\b(?:\s+(?P<part5>\w+))?"
-    r"|\b(?:repeat|do|perform|same)\b[^.]*?\b(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
+    r"|\b(?:repeat|do|perform|same)\b(?:\s+(?:it|this|that|these|them|all|everything|the same(?: thing)?|"
+    r"(?:this|that|the|these|each)(?: whole| entire)? (?:\w+\s+)?(?:exercise|stretch|movement|sequence|steps?|"
+    r"routine|massage|points?|strokes?|moves?|technique|part|cycle|round)s?))?(?:,?\s+(?:again|too|as well))?"
+    r",?\s+(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
     r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?(?P<part2>sides?|feet|hands|legs|arms)\b"
     # "switch over to the other arm", "swap and do the other shoulder", "now work the opposite leg"
     r"|\b(?:switch|change|swap|move|go|turn)\s+(?:over\s+)?(?:to|and\s+do|and\s+work\s+on)\s+(?:the\s+)?"

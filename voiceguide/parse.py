@@ -42,6 +42,7 @@ _NUMBERED = re.compile(
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
 _RULE = re.compile(r"^\s*(?:[-*_=~]\s*){3,}$")
+_NAMED_ITEM = re.compile(r"^(?P<name>[A-Z][\w'&-]*(?: [\w'&-]+){0,3})[.:]\s+(?P<rest>[A-Z].{8,})$")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _TIME_COLUMN = re.compile(r"^(?:time|duration|hold|how long|length|seconds|minutes|for)$", re.IGNORECASE)
@@ -114,6 +115,12 @@ def blocks_of(text: str) -> list[Block]:
         nonlocal para, item, item_number, lettered
         if item:
             first = clean_inline(item[0][1])
+            name = _NAMED_ITEM.match(first)
+            if item_number is not None and name and _names_a_step(name.group("name")):
+                # "Step 1 – Palming. Rub your hands…": the item's name, then what to do
+                blocks.append(Block("heading", name.group("name").strip(), item[0][0], level=4))
+                item = [(item[0][0], name.group("rest")), *item[1:]]
+                first = name.group("rest")
             if len(item) > 1 and _is_title_line(first) and len(first.split()) <= 8:
                 # "1. Chin tuck" over an indented description: the first line names the step.
                 blocks.append(Block("heading", first.rstrip(":"), item[0][0], level=4))
@@ -213,6 +220,18 @@ def blocks_of(text: str) -> list[Block]:
     return _headings_over_sub_steps(blocks)
 
 
+def _names_a_step(text: str) -> bool:
+    """ "Palming", "Sustained pressure": a name, not an instruction, a side or a time."""
+    return not (
+        is_instruction(text, False)
+        or lexicon.find_side_cue(text)
+        or lexicon.first_side(text)
+        or lexicon.find_durations(text)
+        or lexicon.find_repeat(text)
+        or _words(text)[:1] in (["now"], ["then"], ["next"])
+    )
+
+
 def _table_sentence(cells: list[str], header: list[str]) -> str:
     """A table row as a sentence: "Solar plexus: centre of the sole, for 1 min." """
     parts = [c for c in cells if c]
@@ -236,7 +255,9 @@ def _headings_over_sub_steps(blocks: list[Block]) -> list[Block]:
         under = following.kind == "item" and (
             (following.lettered and not block.lettered) or following.indent > block.indent
         )
-        if block.kind == "item" and under and _is_title_line(block.text):
+        # "1. Spirit Gate (HT7)" alone, with the paragraph about it below
+        named = block.number is not None and following.kind == "para" and not is_instruction(block.text, False)
+        if block.kind == "item" and (under or named) and _is_title_line(block.text):
             result[position] = Block("heading", block.text.rstrip(":"), block.line, level=3)
     return result
 
@@ -466,6 +487,13 @@ _VERB_OBJECT = frozenset(
 _LABEL = re.compile(r"^\s*(?:[A-Za-z][\w'-]*\s*){1,4}:\s+(?=\S)")
 
 
+_SPOKEN_LEAD = re.compile(
+    r"^(?:(?:okay|ok|alright|all right|so|and|now|well|next up|then|from there|from here|after that)[,\s]+)*"
+    r"(?:(?:what\s+)?(?:we're|we are|you're|you are|i'm|i am|we'll|you'll)\s+(?:gonna|going to|want to|wanna)\s+"
+    r"(?:do\s+(?:first|next|now\s+)?\s*is\s+)?|what i (?:like|want|love) to do (?:here |next |now )?is\s+|"
+    r"i (?:want|would like|'d like) you to\s+|go ahead and\s+|let's\s+|let us\s+)(?:just\s+)?",
+    re.IGNORECASE,
+)
 _ADVICE_LABEL = re.compile(
     r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
     r"safety(?: first)?|precautions?|contraindications?|reminder|fyi|how (?:it|this) works|why (?:it|this) works|"
@@ -487,6 +515,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
         return False
     if _ADVICE_LABEL.match(stripped):
         return False  # "Tip: keep your nails short": advice, spoken where it stands, not timed
+    stripped = _SPOKEN_LEAD.sub("", stripped) or stripped  # "Okay so what we're gonna do first is just sit up"
+    words = _words(stripped) or words
     label = _LABEL.match(stripped)
     if label and [w for w in _words(label.group(0)) if w not in _FILLER][:1] in ([v] for v in _IMPERATIVE):
         return True  # "Now begin coherent breathing: 5.5 seconds in, 5.5 seconds out"
@@ -759,6 +789,18 @@ _BARE_OBJECT = frozenset(
         "way",
         "feeling",
         "sensation",
+        # words of the time itself: "for about twenty seconds", "for at least a minute"
+        "about",
+        "around",
+        "approximately",
+        "roughly",
+        "another",
+        "further",
+        "more",
+        "a",
+        "an",
+        "at",
+        "least",
     ]
 )
 
