@@ -323,8 +323,8 @@ _VERBS = {
     "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
     "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "
     "bounce hang fold look gaze blink swallow hum step march choose pick try aim start begin finish end add "
-    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor",
-    "press": "press push pinch apply squeeze compress",
+    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor loop hinge apply",
+    "press": "press push pinch squeeze compress",
     "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
     "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle stroke sweep",
     "hold": "tense tighten contract hold stretch",
@@ -484,7 +484,7 @@ _VERB_OBJECT = frozenset(
     ]
 )
 # "Hands: make a fist." A short label before a colon names the part, not the action.
-_LABEL = re.compile(r"^\s*(?:[A-Za-z][\w'-]*\s*){1,4}:\s+(?=\S)")
+_LABEL = re.compile(r"^\s*(?:(?:[A-Za-z][\w'-]*\s*){1,4}:|(?:[A-Za-z][\w'+-]*\s+){1,6}[-–—])\s+(?=\S)")
 
 
 _SPOKEN_LEAD = re.compile(
@@ -587,7 +587,7 @@ def kind_of(text: str) -> str:
     ):
         return "breath"
     if words & _KIND_WORDS["press"] or re.search(
-        r"\b(?:put|apply|add|use) (?:\w+ )?pressure\b|\bpressure (?:on|to)\b", lowered
+        r"\b(?:put|apply|add|use) (?:[\w,]+ ){0,3}pressure\b|\bpressure (?:on|to)\b", lowered
     ):
         return "press"
     strokes = re.search(r"\bthumb[- ]walk|\bcircular\b|\bslid(?:e|ing)\b[^.]*\b(?:along|over|up|down)\b", lowered)
@@ -634,7 +634,9 @@ def _split_then(text: str) -> list[str]:
 
 
 _SAME_AGAIN = re.compile(
-    r"^\s*,?\s*(?:and|then)\s+(?:do|repeat|perform)(?:\s+(?:it|this|that|them|the same)\b|\s*[.!]?\s*$)", re.I
+    r"^\s*,?\s*(?:and|then)\s+(?:do|repeat|perform)"
+    r"(?:\s+(?:it|this|that|them|the same|both|all|these|those|everything)\b|\s*[.!]?\s*$)",
+    re.I,
 )
 
 
@@ -713,7 +715,7 @@ def _read(unit: Unit) -> Unit:
         unit.instruction = True
     if lexicon.PRESCRIPTION.match(text) or (unit.repeat and _only_count(text, unit.repeat)):
         unit.instruction = True  # "Hold: 30 sec  Reps: 3", "5 reps.": the exercise above, timed
-    if (_FREQUENCY.search(text) and not unit.durations) or _HABIT.search(text):
+    if (_FREQUENCY.search(text) and not unit.durations) or _HABIT.search(text) or _OPTIONAL.search(text):
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
@@ -724,7 +726,14 @@ def _only_count(text: str, repeat: lexicon.Found) -> bool:
     return not _words(_REPEAT_ONLY_WORDS.sub(" ", text.replace(repeat.phrase, " ")))
 
 
-_HABIT = re.compile(r"\bevery\s+(?:few\s+|couple of\s+|\d+\s+|[a-z]+\s+)?(?:minutes|hours|days|weeks)\b", re.I)
+_HABIT = re.compile(
+    r"\bevery\s+(?:few\s+|couple of\s+|\d+\s+|[a-z]+\s+)?(?:minutes|hours|days|weeks)\b"
+    r"|\bwithin\s+(?:\d+|[a-z]+)\s*(?:min|mins|minutes|hours?)\s+(?:of|after)\b",
+    re.I,
+)
+_OPTIONAL = re.compile(
+    r"\bif (?:you(?:'ve| have)? (?:got |have )?(?:the )?time|you (?:like|want|wish|prefer)|time allows)\b", re.I
+)
 _CONDITION_CLAUSE = re.compile(r"^\s*(?:if|unless)\b[^,:;]*[,:;]", re.IGNORECASE)
 _CONDITION = re.compile(
     r"^(?:if|unless|should)\b|\b(?:if|unless) (?:you|it|there|any|anything|the|your)\b", re.IGNORECASE
@@ -912,6 +921,8 @@ def parse_text(text: str, source: str = "") -> Routine:
                 scope = [p for p in b.run if b.block_of.get(p) == unit.block] or [previous]
                 _add_mirrored(b, scope, unit.side_cue.part)
             continue
+        if _bare_time(unit) and _time_the_last(b, unit):
+            continue
         if not unit.instruction:
             kind = "note" if b.seen_instruction else "intro"
             b.add(Step(text=unit.text, kind=kind, section=unit.section, source_line=unit.line), unit)
@@ -957,6 +968,44 @@ def parse_text(text: str, source: str = "") -> Routine:
     steps = _number(b.steps)
     title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
     return Routine(title=title or _title_from(source), steps=steps, source=source)
+
+
+_TIME_ONLY_WORDS = frozenset(["hold", "each", "per", "side", "leg", "arm", "for", "about", "approx", "around", "or"])
+
+
+def _bare_time(unit: Unit) -> bool:
+    """ "30-45 s." or "Hold: 30 sec" standing alone: the time of what was just said."""
+    if not unit.durations or unit.repeat or unit.side_cue or unit.breath:
+        return False
+    rest = unit.text
+    for found in unit.durations:
+        rest = rest.replace(found.phrase, " ")
+    return all(w in _TIME_ONLY_WORDS for w in _words(rest))
+
+
+def _time_the_last(b: _Builder, unit: Unit) -> bool:
+    """Give the step just before, in the same paragraph, the time; a description without a
+    verb ("Standing calf stretch - hands on a wall, left leg back.") becomes the step it names."""
+    if not b.steps or b.block_of.get(len(b.steps) - 1) != unit.block:
+        return False
+    last = len(b.steps) - 1
+    step = b.steps[last]
+    if step.copy_of is not None or step.kind in ("switch", "repeat") or (step.is_instruction and not _untimed(step)):
+        return False
+    kind = step.kind if step.is_instruction else kind_of(step.text)
+    kind = "hold" if kind in ("position", "rest", "intro", "note") else kind
+    timed = replace(step, text=f"{step.text} {unit.text}", kind=kind, seconds=unit.durations[0].value)
+    timed = replace(timed, seconds_from="text")
+    if not step.is_instruction:
+        named = lexicon.first_side(step.text)
+        timed = replace(timed, side=named[0] if named else b.side)
+        b.steps.pop()
+        b.add(timed, unit)
+    else:
+        b.steps[last] = timed
+    if kind in HOLD_BREATH_KINDS:
+        b.steps[last] = _with_breath(b.steps[last], unit)
+    return True
 
 
 def _does_again(unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> bool:
