@@ -250,8 +250,9 @@ _BOTH_WAYS = re.compile(
 
 
 _AND_BACK = re.compile(
-    rf",?\s*(?:and\s+)?then\s+(?P<n>{NUM})\s+(?:more\s+)?(?:\w+\s+)?(?:the other way|(?:in )?the other direction|"
-    r"counter-?clockwise|anti-?clockwise|in reverse|backwards?|the opposite way)\b",
+    rf",?\s*(?:and\s+)?then\s+(?:(?P<n>{NUM})\s+(?:more\s+)?(?:\w+\s+)?(?:the other way|(?:in )?the other direction|"
+    r"counter-?clockwise|anti-?clockwise|in reverse|backwards?|the opposite way)"
+    r"|(?:reverse|change|switch|swap)\s+(?:the\s+)?directions?)\b",  # "…, then reverse the direction": as many again
     re.IGNORECASE,
 )
 
@@ -280,7 +281,7 @@ def find_repeat(text: str) -> Found | None:
             count *= 2  # "10 times each direction"
         back = _AND_BACK.match(text, match.end())
         if back:
-            count += _count(back.group("n")) or 0  # "5 circles, then 5 counterclockwise"
+            count += (_count(back.group("n")) if back.group("n") else None) or count  # "…, then 5 the other way"
         return _found(match, count)
     return None
 

@@ -110,13 +110,15 @@ def blocks_of(text: str) -> list[Block]:
     lettered = False
     indent = 0
     header: list[str] = []  # the column names of a Markdown table
+    stepped = False  # the item is numbered "Step 3 –": a short first sentence names it
 
     def flush() -> None:
-        nonlocal para, item, item_number, lettered
+        nonlocal para, item, item_number, lettered, stepped
         if item:
             first = clean_inline(item[0][1])
             name = _NAMED_ITEM.match(first)
-            if item_number is not None and name and _names_a_step(name.group("name")):
+            named_step = stepped and name is not None and len(name.group("name").split()) <= 3
+            if item_number is not None and name and (named_step or _names_a_step(name.group("name"))):
                 # "Step 1 – Palming. Rub your hands…": the item's name, then what to do
                 blocks.append(Block("heading", name.group("name").strip(), item[0][0], level=4))
                 item = [(item[0][0], name.group("rest")), *item[1:]]
@@ -146,7 +148,7 @@ def blocks_of(text: str) -> list[Block]:
                 joined, offsets = _join(para[1:])
             if joined:
                 blocks.append(Block("para", joined, para[0][0], lines=offsets))
-        para, item, item_number, lettered = [], None, None, False
+        para, item, item_number, lettered, stepped = [], None, None, False, False
 
     for i, raw in enumerate(lines):
         number = i + 1
@@ -202,6 +204,7 @@ def blocks_of(text: str) -> list[Block]:
                 item = [(number, numbered.group("text"))]
                 item_number = _item_number(numbered)
                 lettered = numbered.group("letter") is not None
+                stepped = numbered.group("n1") is not None
             continue
         if numbered and not numbered.group("text"):
             flush()  # a bare "Step 3:" line: its text follows on the next line
@@ -498,7 +501,7 @@ _ADVICE_LABEL = re.compile(
     r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
     r"safety(?: first)?|precautions?|contraindications?|reminder|fyi|how (?:it|this) works|why (?:it|this) works|"
     r"benefits?|background|what you(?:'ll)? need|you(?:'ll| will)? need|equipment|the idea|the science|"
-    r"good to know|did you know|technique)\s*[:–—-]\s",
+    r"good to know|did you know|technique|total time|time needed|time required|duration)\s*[:–—-]\s",
     re.IGNORECASE,
 )
 
@@ -535,6 +538,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
             later = [w for w in _words(clause) if w not in _FILLER]
             if later and later[0] in _IMPERATIVE:
                 return True
+    if from_list and lexicon.find_durations(stripped) and not _TAKES.search(stripped):
+        return True  # "Scalp scrub with your fingertips (30 seconds)", a chart's row: a list item with a time
     if _NOT_INSTRUCTION_START.match(stripped):
         return False
     # An unlisted verb ("Decrease the pressure…", "Direct your attention…"): the sentence speaks to
@@ -630,6 +635,8 @@ def _split_then(text: str) -> list[str]:
     counted = all(lexicon.find_repeat(p) for p in parts)
     cue = lexicon.find_side_cue(parts[-1])
     directive = cue is not None and cue.kind in ("mirror", "switch") and not lexicon.find_side_cue(parts[0])
+    if directive and _WHOLE.search(parts[-1]) and re.search(r"\bfirst\b", parts[0], re.IGNORECASE):
+        return [text]  # "Do the right foot first, then repeat the whole chart on the left": one directive
     return parts if timed or counted or directive else [text]
 
 
