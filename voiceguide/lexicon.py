@@ -61,9 +61,10 @@ NUM = rf"(?:\d+(?:[.,]\d+)?|{_WORD_NUM})"
 # A hyphen makes a range only next to a digit ("2-3"); between words it joins them ("twenty-five").
 _RANGE_SEP = r"(?:\s*[–—]\s*|(?<=\d)\s*-\s*|\s*-\s*(?=\d)|\s+(?:to|or)\s+)"
 
-_SECOND = r"(?:seconds?|secs?\.?|s\b)"
-_MINUTE = r"(?:minutes?|mins?\.?|m\b)"
-_HOUR = r"(?:hours?|hrs?\.?|h\b)"
+# one-letter units only after a digit: "30 s", "30s", but "on all fours" is no time
+_SECOND = r"(?:seconds?|secs?\.?|(?<=\d)\s?s\b|(?<=\d)s\b)"
+_MINUTE = r"(?:minutes?|mins?\.?|(?<=\d)\s?m\b|(?<=\d)m\b)"
+_HOUR = r"(?:hours?|hrs?\.?|(?<=\d)\s?h\b|(?<=\d)h\b)"
 _UNIT = rf"(?P<unit>{_SECOND}|{_MINUTE}|{_HOUR})"
 
 
@@ -126,7 +127,7 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:a|an|one|another) (?P<unit>second|minute|hour)\b", "one"),
         (rf"\bcount(?:ing)? (?:slowly )?(?:to|of) (?P<a>{NUM})\b", "count"),
         (rf"\b(?:for )?(?:a )?count of (?P<a>{NUM})\b", "count"),
-        (rf"\b(?:for )?(?P<a>{NUM}) (?:[a-z]+,? ){{0,3}}breaths\b", "breaths"),
+        (rf"\b(?:for )?(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+,? ){{0,3}}breaths\b", "breaths"),
         (rf"\bfor (?P<a>{NUM}) counts?\b", "count"),
     )
 )
@@ -135,7 +136,7 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # A script's stage direction, for the reader, not to be spoken: "(10 seconds)", "(pause 10
 # seconds)", "[Pause for 30 seconds.]", "(long pause ~45 seconds)", "(Pause.)". Its time counts.
 STAGE_DIRECTION = re.compile(
-    r"[(\[]\s*(?:(?:long|short|brief|a)\s+)?(?:(?:pause|wait|rest|silence|hold)\b\s*(?:for\s+)?)?"
+    r"[(\[]\s*(?:(?:long|short|brief|a)\s+)?(?:(?:pause|wait|rest|silence|hold)\b\s*[-–—:,]?\s*(?:for\s+)?)?"
     rf"(?:(?:about|around|approx\.?|roughly|~)\s*)?(?:{NUM}(?:{_RANGE_SEP}{NUM})?[- ]?{_UNIT})?"
     r"\s*[.!]?\s*[)\]]",
     re.IGNORECASE,
@@ -250,7 +251,9 @@ _BOTH_WAYS = re.compile(
 
 
 _AND_BACK = re.compile(
-    rf",?\s*(?:and\s+)?then\s+(?:(?P<n>{NUM})\s+(?:more\s+)?(?:\w+\s+)?(?:the other way|(?:in )?the other direction|"
+    r"(?:\s+(?:one way|in one direction|clockwise|forwards?))?"
+    rf",?\s*(?:and\s+)?(?:then\s+)?(?:(?P<n>{NUM})\s+(?:more\s+)?(?:\w+\s+)?"
+    r"(?:the other(?: way)?|(?:in )?the other direction|"
     r"counter-?clockwise|anti-?clockwise|in reverse|backwards?|the opposite way)"
     r"|(?:reverse|change|switch|swap)\s+(?:the\s+)?directions?)\b",  # "…, then reverse the direction": as many again
     re.IGNORECASE,
@@ -261,7 +264,7 @@ def find_repeat(text: str) -> Found | None:
     """The number of performances a sentence asks for ("repeat 3 more times" is 4)."""
     for pattern, how in _REPEAT_PATTERNS:
         match = pattern.search(text)
-        if not match:
+        if not match or _is_frequency(text, match.end()):  # "3x a day" is how often, not how many
             continue
         groups = match.groupdict()
         if how == "once_more":
@@ -430,7 +433,11 @@ _MIRROR = re.compile(
     r"(?:this|that|the|these|each)(?: whole| entire)? (?:\w+\s+)?(?:exercise|stretch|movement|sequence|steps?|"
     r"routine|massage|points?|strokes?|moves?|technique|part|cycle|round)s?))?(?:,?\s+(?:again|too|as well))?"
     r",?\s+(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
-    r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?(?P<part2>sides?|feet|hands|legs|arms)\b"
+    r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?"
+    r"(?P<part2>sides?|feet|hands|legs|arms|wrists|ankles|knees|shoulders|hips|elbows|ears|thighs|calves|palms)\b"
+    # "Turn onto your right side and repeat.": the side named, then the same again
+    r"|\b(?P<side5>left|right)\s+(?P<part8>\w+(?:\s+blade)?)\b[^.]{0,40}?\band\s+repeat"
+    r"(?:\s+(?:it|this|that|the same|the (?:exercise|stretch|movement)))?\s*[.!]?\s*$"
     # "switch over to the other arm", "swap and do the other shoulder", "now work the opposite leg"
     r"|\b(?:switch|change|swap|move|go|turn)\s+(?:over\s+)?(?:to|and\s+do|and\s+work\s+on)\s+(?:the\s+)?"
     r"(?:other|opposite)\s+(?P<part6>\w+)"
@@ -483,6 +490,8 @@ def find_side_cue(text: str) -> SideCue | None:
         if match.group("part2"):  # "swap feet": the feet, but "switch sides" names no part
             part = None if match.group("part2").lower().startswith("side") else match.group("part2")
         side = match.group("side").lower() if match.group("side") else None
+        if match.group("side5"):
+            side, part = match.group("side5").lower(), match.group("part8").split()[0]
         if match.group("from") or match.group("to"):  # "Left leg: same as the right."
             named = match.group("part5") or match.group("lpart")
             part = named if named and re.fullmatch(_PAIRED, named, re.IGNORECASE) else None
@@ -528,10 +537,16 @@ _TOOL = re.compile(
 _TOOL_PARTS = frozenset(["hand", "thumb", "thumbs", "fingers", "finger", "fist", "palm", "knuckles", "fingertips"])
 
 
+_PLACED_DIGIT = re.compile(r"\b(?:put|place|rest|set|use|lay)\s+(?:your|my|the)\s+$", re.IGNORECASE)
+
+
 def _is_tool(text: str, match: re.Match[str]) -> bool:
     """ "with your left thumb", "in your left palm": the hand doing the work, not the part worked."""
     part = (match.group(2) or "").lower()
-    return bool(_TOOL.search(text[max(0, match.start() - 24) : match.start()])) and part in _TOOL_PARTS
+    before = text[max(0, match.start() - 24) : match.start()]
+    if _PLACED_DIGIT.search(before) and part in ("thumb", "thumbs", "finger", "fingers", "fingertips", "knuckles"):
+        return True  # "Put your right thumb on the point": the thumb presses, the wrist is worked
+    return bool(_TOOL.search(before)) and part in _TOOL_PARTS
 
 
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|your|my|his|her|their|one's|a|an|each|this|that)\s+$", re.IGNORECASE)

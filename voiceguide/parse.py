@@ -36,7 +36,8 @@ HOLD_BREATH_KINDS = frozenset({"press", "hold"})  # get breath prompts even when
 _BULLET = re.compile(r"^\s*(?:[•·◦▪‣●○■□➤►✓✔*+\-–—])\s+(?P<text>.+)$")
 _NUMBERED = re.compile(
     r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*[.)](?!\d)|\((?P<n3>\d+)\)"
-    r"|\(?(?P<letter>[a-h])\))\s*(?P<text>.*)$",  # "a)" and "(a)" sub-steps too
+    r"|\(?(?P<letter>[a-h]|i{1,3}|iv|vi{0,3})\)|(?P<letter2>[a-h]|i{1,3}|iv|vi{0,3})\.(?=\s))"
+    r"\s*(?P<text>.*)$",  # "a)", "(a)", "a." and "ii." sub-steps too
     re.IGNORECASE,
 )
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
@@ -46,7 +47,9 @@ _NAMED_ITEM = re.compile(r"^(?P<name>[A-Z][\w'&-]*(?: [\w'&-]+){0,3})[.:]\s+(?P<
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _TIME_COLUMN = re.compile(r"^(?:time|duration|hold|how long|length|seconds|minutes|for)$", re.IGNORECASE)
-_FORM_FIELDS = re.compile(r"^(?:\s*[\w .'/-]{1,30}:\s*_{3,})+\s*$")  # "Patient: _______  Date: ____"
+_FORM_FIELDS = re.compile(  # "Patient: _______  Date: ____", a page footer
+    r"^(?:(?:\s*[\w .'/-]{1,30}:\s*_{3,})+\s*|\s*(?:page\s+)?\d+\s+(?:of|/)\s+\d+\s*|\s*page\s+\d+\s*)$", re.IGNORECASE
+)
 # A bold line names a part; a bold sentence ("**Repeat on the left hand.**") is emphasis.
 _BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_]*?[^*_.!?])(?:\*\*|__)\s*:?\s*$")
 _QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")  # Markdown block quotes ("> Tip: …"): read as plain text
@@ -203,7 +206,7 @@ def blocks_of(text: str) -> list[Block]:
                 assert numbered is not None
                 item = [(number, numbered.group("text"))]
                 item_number = _item_number(numbered)
-                lettered = numbered.group("letter") is not None
+                lettered = numbered.group("letter") is not None or numbered.group("letter2") is not None
                 stepped = numbered.group("n1") is not None
             continue
         if numbered and not numbered.group("text"):
@@ -659,6 +662,13 @@ def _split_directive(text: str, cue: lexicon.SideCue) -> list[str]:
     return [text]
 
 
+_GENERIC_HEADING = re.compile(
+    r"^(?:how to(?: do it| do this| use it)?|steps?|the steps|instructions|method|directions|what to do|"
+    r"technique|the routine|the practice|procedure)$",
+    re.IGNORECASE,
+)
+
+
 def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
     title: str | None = None
     section: str | None = None
@@ -667,8 +677,8 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
         if block.kind == "heading":
             if title is None and not units and (block.level == 1 or position == 0):
                 title = block.text
-            else:
-                section = block.text
+            elif not (_GENERIC_HEADING.match(block.text) and section is not None):
+                section = block.text  # "How to do it" under "Spirit Gate (HT7)" keeps the point's name
             continue
         pieces = [(_line_at(block, offset), s) for offset, s in sentences(block.text)]
         for line, text in pieces:
@@ -722,6 +732,11 @@ def _read(unit: Unit) -> Unit:
         unit.instruction = True
     if lexicon.PRESCRIPTION.match(text) or (unit.repeat and _only_count(text, unit.repeat)):
         unit.instruction = True  # "Hold: 30 sec  Reps: 3", "5 reps.": the exercise above, timed
+    if _GENERAL_RULE.search(text):
+        unit.instruction = False  # "…for each stretch unless noted otherwise": how to read the rest
+    stage = lexicon.STAGE_DIRECTION.search(text)
+    if stage and not unit.instruction and unit.durations and lexicon.find_durations(stage.group(0)):
+        unit.instruction, unit.kind = True, "rest"  # "Notice the stillness. (pause 1 min)": said, then silence
     if (_FREQUENCY.search(text) and not unit.durations) or _HABIT.search(text) or _OPTIONAL.search(text):
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
@@ -737,6 +752,11 @@ _HABIT = re.compile(
     r"\bevery\s+(?:few\s+|couple of\s+|\d+\s+|[a-z]+\s+)?(?:minutes|hours|days|weeks)\b"
     r"|\bwithin\s+(?:\d+|[a-z]+)\s*(?:min|mins|minutes|hours?)\s+(?:of|after)\b",
     re.I,
+)
+_GENERAL_RULE = re.compile(
+    r"\bunless (?:noted|otherwise|stated|told)\b|\b(?:for|in) (?:each|every|all) (?:of )?(?:the |these )?"
+    r"(?:stretches|exercises|points|poses|movements)\b",
+    re.IGNORECASE,
 )
 _OPTIONAL = re.compile(
     r"\bif (?:you(?:'ve| have)? (?:got |have )?(?:the )?time|you (?:like|want|wish|prefer)|time allows)\b", re.I
@@ -944,7 +964,7 @@ def parse_text(text: str, source: str = "") -> Routine:
                 # it but the sentence that asks ("Do the right foot first, then repeat the whole chart…")
                 whole = [p for p in b.whole_run if b.sentence_of.get(p) != unit.sentence]
                 _mirror(b, unit, cue, whole or list(b.whole_run), keep_unsided=True)
-            elif unit.split_tail and same:
+            elif unit.split_tail and same and not _ends_a_side(b, same):
                 _mirror(b, unit, cue, same)
             else:
                 _mirror(b, unit, cue)
@@ -1013,6 +1033,15 @@ def _time_the_last(b: _Builder, unit: Unit) -> bool:
     if kind in HOLD_BREATH_KINDS:
         b.steps[last] = _with_breath(b.steps[last], unit)
     return True
+
+
+def _ends_a_side(b: _Builder, same: list[int]) -> bool:
+    """ "Wrap the right foot in a towel, then do the same on the left foot": the sentence names
+    the side its earlier steps were on, so "the same" is all of them, not its own first half."""
+    named = [lexicon.first_side(b.steps[p].text) for p in same]
+    sides = {n[0] for n in named if n}
+    earlier = [p for p in b.run if p not in same and b.steps[p].side]
+    return len(sides) == 1 and bool(earlier) and all(b.steps[p].side in sides for p in earlier)
 
 
 def _does_again(unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> bool:
@@ -1179,15 +1208,16 @@ def _mirror(
             scope = list(b.run)
             # "Left leg: same as the right." after steps on the left: only those since the right began
             done = [at for at, p in enumerate(scope) if cue.side and b.steps[p].side == cue.side]
-            if done:
+            if done and scope[done[-1] + 1 :]:
                 scope = scope[done[-1] + 1 :]
             # "Repeat on the left hand." after sections that each did a part of the right hand
             earlier = [b.steps[p].side for p in b.whole_run if b.steps[p].side]
-            named = cue.kind == "mirror" and (cue.side or (cue.part and cue.part != "side"))
+            named = cue.kind == "mirror" and cue.side
             if named and earlier and cue.side not in earlier and not any(b.steps[p].side for p in scope):
                 scope = list(b.whole_run)
         first_sided = next((b.steps[p] for p in scope if b.steps[p].side), None)
         part = cue.part if cue.part and cue.part != "side" else (b.part or cue.part or "side")
+        part = "side" if cue.side and cue.part == "side" else part  # "Turn onto your right side and repeat."
         old_side = b.side or (first_sided.side if first_sided else None)
         new_side = cue.side or (lexicon.other_side(old_side) if old_side else None)
         announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
