@@ -766,7 +766,7 @@ _CONDITION = re.compile(
     r"^(?:if|unless|should)\b|\b(?:if|unless) (?:you|it|there|any|anything|the|your)\b", re.IGNORECASE
 )
 _FREQUENCY = re.compile(
-    r"\b(?:every|each|once|twice|\w+ times)\s+(?:a\s+|per\s+)?(?:hour|day|morning|evening|night|week)s?\b"
+    r"\b(?:every|each|once|twice|\w+ times|\d+\s*x)\s+(?:a\s+|per\s+)?(?:hour|day|morning|evening|night|week)s?\b"
     r"|\b(?:daily|weekly|nightly)\b|\bevery (?:few |couple of )?(?:hours?|days?)\b|\bhour or two\b"
     r"|\bin the (?:morning|evening)\b|\bbefore (?:bed|bedtime|sleep)\b|\bat night\b"
     r"|\bafter (?:meals|eating|dinner|lunch|breakfast)\b",
