@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 ANALYSIS_FORMAT = 1  # bump when the analysis changes, so old cache entries are not reused
 BITRATES = (56, 64, 80, 96, 112, 128, 144, 160)  # constant bitrates that keep the gapless tag
 TARGET_LUFS = {1: -19.0, 2: -16.0}  # spoken-word norms for mono and stereo
-TRUE_PEAK = 10 ** (-2.0 / 20)  # under -1 dBTP with room for the encoder: low-rate MP3 overshoots ~0.7 dB
+# Under -1 dBTP with room for the encoder: low-rate mono MP3 overshoots by up to ~0.7 dB, and
+# joint stereo, which shares the bits between the two channels, by up to ~1.5 dB.
+TRUE_PEAK = {1: 10 ** (-2.0 / 20), 2: 10 ** (-3.0 / 20)}
 # Levels of each kind of sound against the voice, before the whole track is normalized.
 RELATIVE_LUFS = {"voice": 0.0, "breath": -4.0, "tone": -8.0, "chime": -5.0}
 AMBIENCE_DB = -26.0  # the ambience's loudness under the voice
@@ -187,7 +189,7 @@ class Mixer:
             for offset in {meter.snap(e.start) % meter.step for e in events}:
                 steps[event.sound, offset] = meter.step_energies(offset, analysis.bins) * (gain * gain)
             peaks[event.sound] = analysis.peaks.astype(np.float32) * np.float32(gain)
-        ceiling = TRUE_PEAK / self._pan_boost()
+        ceiling = TRUE_PEAK[self.channels] / self._pan_boost()
         level, target = 1.0, TARGET_LUFS[self.channels]
         envelopes: dict[str, np.ndarray | None] = dict.fromkeys(gains)
         # Limiting only trims the rare peaks, so a limited sound's weighted squares are taken
