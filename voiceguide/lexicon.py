@@ -230,7 +230,8 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"\b(?P<a>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
         (
             rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+ )?"
-            r"(?:strokes|passes|squeezes|presses|circles|rolls|taps)\b",
+            r"(?:strokes|passes|squeezes|presses|circles|rolls|taps|rocks|rotations|lifts|raises|shrugs|tucks|"
+            r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends)\b",
             "n",
         ),
         (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
