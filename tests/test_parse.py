@@ -268,3 +268,9 @@ def test_a_timing_sentence_does_not_reach_back_over_a_note() -> None:
 def test_a_breath_told_phase_by_phase_is_one_paced_step(text: str, pattern: tuple[float, ...], repeat: int) -> None:
     (step,) = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
     assert (step.kind, step.breath, step.seconds, step.repeat) == ("breath", pattern, sum(pattern), repeat)
+
+
+def test_a_paced_breath_then_a_total_time_runs_for_that_time() -> None:
+    text = "Breathe in through your nose for 4, then out through your mouth for 6. Repeat for 5 minutes."
+    (step,) = parse_text(text, "breath.txt").steps
+    assert (step.kind, step.breath, step.seconds, step.repeat) == ("breath", (4.0, 6.0), 300.0, 1)

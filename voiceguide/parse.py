@@ -1114,7 +1114,8 @@ def _merge(step: Step, unit: Unit) -> Step:
     """The instruction before, timed, repeated or given breathing by a modifier sentence."""
     merged = replace(step, text=f"{step.text} {unit.text}")
     hold, release = _hold_and_release(unit)
-    if hold is not None and step.seconds_from != "text":
+    one_cycle = step.kind == "breath" and step.breath is not None and step.seconds == sum(step.breath)
+    if hold is not None and (step.seconds_from != "text" or one_cycle):  # "…out for 6. Repeat for 5 minutes."
         kind = step.kind if step.kind not in ("position", "rest") else kind_of(unit.text)
         kind = "hold" if kind in ("position", "rest") else kind
         merged = replace(merged, kind=kind, seconds=hold, seconds_from="text")
