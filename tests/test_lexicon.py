@@ -126,3 +126,33 @@ def test_mirror_swaps_left_and_right_keeping_case() -> None:
     text = "Hold the Right foot in your left hand; LEFT thumb on top."
     assert lexicon.mirror_text(text) == "Hold the Left foot in your right hand; RIGHT thumb on top."
     assert lexicon.mirror_text(lexicon.mirror_text(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Repeat 2 times on the other leg.", "mirror"),
+        ("Repeat the stretch for 30 seconds on the other side.", "mirror"),
+        ("Lower your right arm and repeat.", None),  # the same side again, not the other
+        ("Do the same as the first round, but more slowly.", None),
+        ("Grab the shoulder, the trap, with the opposite hand, and squeeze.", None),  # the working hand
+    ],
+)
+def test_side_cues_need_a_side_to_go_to(sentence: str, kind: str | None) -> None:
+    cue = lexicon.find_side_cue(sentence)
+    assert (cue.kind if cue else None) == kind
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count"),
+    [
+        ("Circle your right ankle 10 times and 10 on the other foot.", 10),
+        ("Circle the wrist 6 times one way and 6 times the other.", 12),
+        ("Hold for 3 sets of 30 seconds.", 3),
+        ("Do 3 sets of 10.", 30),
+        ("I do it 3x a day.", None),
+    ],
+)
+def test_counts_read_with_what_follows(sentence: str, count: int | None) -> None:
+    found = lexicon.find_repeat(sentence)
+    assert (found.value if found else None) == count

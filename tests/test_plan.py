@@ -230,3 +230,10 @@ def test_stage_directions_are_timed_but_not_spoken() -> None:
     spoken = [e.text for e in timeline_of(routine, Options()).events if e.kind == "speech"]
     assert "Lie down and let your arms rest." in spoken
     assert not any("seconds" in said or "(" in said for said in spoken)
+
+
+def test_a_labelled_sentence_is_spoken_and_only_a_bare_prescription_is_not() -> None:
+    text = "Rest: lie flat and let your whole body go heavy for one minute.\nTuck your chin. Hold: 5 sec  Reps: 3"
+    spoken = [e.text for e in timeline_of(parse_text(text, "x.txt"), Options()).events if e.kind == "speech"]
+    assert "Rest: lie flat and let your whole body go heavy for one minute." in spoken
+    assert not any("Reps" in said for said in spoken)

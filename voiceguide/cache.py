@@ -37,7 +37,10 @@ def entry(where: Path, key: Any, suffix: str, data: bytes = b"") -> Path:
 
 
 def entries(where: Path) -> list[Path]:
-    return [path for path in where.iterdir() if path.suffix in SUFFIXES] if where.is_dir() else []
+    try:
+        return [path for path in where.iterdir() if path.suffix in SUFFIXES] if where.is_dir() else []
+    except OSError:
+        return []
 
 
 def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:

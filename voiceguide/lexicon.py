@@ -62,9 +62,9 @@ NUM = rf"(?:\d+(?:[.,]\d+)?|{_WORD_NUM})"
 _RANGE_SEP = r"(?:\s*[–—]\s*|(?<=\d)\s*-\s*|\s*-\s*(?=\d)|\s+(?:to|or)\s+)"
 
 # one-letter units only after a digit: "30 s", "30s", but "on all fours" is no time
-_SECOND = r"(?:seconds?|secs?\.?|(?<=\d)\s?s\b|(?<=\d)s\b)"
-_MINUTE = r"(?:minutes?|mins?\.?|(?<=\d)\s?m\b|(?<=\d)m\b)"
-_HOUR = r"(?:hours?|hrs?\.?|(?<=\d)\s?h\b|(?<=\d)h\b)"
+_SECOND = r"(?:seconds?|secs?\.?|(?<=\d)\s?s\b)"
+_MINUTE = r"(?:minutes?|mins?\.?|(?<=\d)\s?m\b)"
+_HOUR = r"(?:hours?|hrs?\.?|(?<=\d)\s?h\b)"
 _UNIT = rf"(?P<unit>{_SECOND}|{_MINUTE}|{_HOUR})"
 
 
@@ -136,9 +136,9 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # A script's stage direction, for the reader, not to be spoken: "(10 seconds)", "(pause 10
 # seconds)", "[Pause for 30 seconds.]", "(long pause ~45 seconds)", "(Pause.)". Its time counts.
 STAGE_DIRECTION = re.compile(
-    r"[(\[]\s*(?:(?:long|short|brief|a)\s+)?(?:(?:pause|wait|rest|silence|hold)\b\s*[-–—:,]?\s*(?:for\s+)?)?"
-    rf"(?:(?:about|around|approx\.?|roughly|~)\s*)?(?:{NUM}(?:{_RANGE_SEP}{NUM})?[- ]?{_UNIT})?"
-    r"\s*[.!]?\s*[)\]]",
+    r"[(\[] ?(?:(?:long|short|brief|a) )?(?:(?:pause|wait|rest|silence|hold)\b ?[-–—:,]? ?(?:for )?)?"
+    rf"(?:(?:about|around|approx\.?|roughly|~) ?)?(?:{NUM}(?:{_RANGE_SEP}{NUM})?[- ]?{_UNIT})?"
+    r" ?[.!]? ?[)\]]",
     re.IGNORECASE,
 )
 
@@ -219,10 +219,20 @@ def _not_a_hold(text: str, match: re.Match[str]) -> bool:
 
 _REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
 ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth")
+
+
+def ordinal_time(n: int) -> str:
+    """How the n-th performance is announced: "Second time.", "Time number 11."."""
+    return f"{ORDINALS[n - 1]} time." if 0 < n <= len(ORDINALS) else f"Time number {n}."
+
+
 _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), how)
     for p, how in (
-        (rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? sets? of (?P<b>{NUM})\b", "product"),  # "3 sets of 10": 30 in all
+        (
+            rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? sets? of (?P<b>{NUM})\b(?![- ]?{_UNIT})",
+            "product",
+        ),  # "3 sets of 10": 30 in all
         (rf"\b(?P<a>{NUM}|a few|few|several|a couple of|a couple) more times\b", "more"),
         (r"\b(?:once|one time) more\b|\bone more time\b|\bonce again\b", "once_more"),
         (r"\b(?:twice|two times) more\b", "twice_more"),
@@ -254,7 +264,7 @@ _BOTH_WAYS = re.compile(
 _AND_BACK = re.compile(
     r"(?:\s+(?:one way|in one direction|clockwise|forwards?))?"
     rf",?\s*(?:and\s+)?(?:then\s+)?(?:(?P<n>{NUM})\s+(?:more\s+)?(?:\w+\s+)?"
-    r"(?:the other(?: way)?|(?:in )?the other direction|"
+    r"(?:the other (?:way|direction)|the other(?![ \t]+[a-z])|in the other direction|"  # not "on the other foot"
     r"counter-?clockwise|anti-?clockwise|in reverse|backwards?|the opposite way)"
     r"|(?:reverse|change|switch|swap)\s+(?:the\s+)?directions?)\b",  # "…, then reverse the direction": as many again
     re.IGNORECASE,
@@ -323,7 +333,7 @@ PHASE_ORDERS = {("in", "out"), ("in", "hold", "out"), ("in", "hold", "out", "hol
 _PHASE = re.compile(
     rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,60}}?\b(?:for|to|of)?\s*"
     r"(?:(?:a|the) (?:slow |mental |silent |steady )?count of )?"
-    rf"(?P<n>{NUM})\b(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths)\b)"
+    rf"(?P<n>{NUM})\b(?![.,]?\d)(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths)\b)"
     r"(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
     re.IGNORECASE,
 )
@@ -380,7 +390,7 @@ def find_breath_pattern(text: str) -> BreathFound | None:
     return None
 
 
-_ACTION_FIRST = re.compile(r"^[a-z][a-z ,']*?\s(?:and|,)\s+(?=(?:then |slowly |gently |quietly |deeply )?$)")
+_ACTION_FIRST = re.compile(r"^[a-z][a-z ,']*?(?:\s+and|,)\s+(?=(?:then |slowly |gently |quietly |deeply )?$)")
 
 
 def breath_phase(text: str, after_action: bool = False) -> tuple[str, float] | None:
@@ -429,7 +439,8 @@ _PAIRED = (
 _NOT_IN_TURN = r"(?!\s+of\b)(?![^.]*\b(?:at the same time|at once|together|simultaneously)\b)"
 _MIRROR = re.compile(
     r"\b(?:(?P<label>left|right)\s+(?P<lpart>\w+)\s*:\s*)?(?:the\s+)?same\s+(?:as|on|for|with)\s+(?:the\s+|your\s+)?"
-    r"(?:(?P<from>left|right|first)|(?P<to>other|opposite))\b(?:\s+(?P<part5>\w+))?"
+    r"(?:(?P<from>left|right)|(?P<to>other|opposite))\b(?:\s+(?P<part5>\w+))?"
+    r"|\b(?:repeat|same)\b[^.]{0,30}?\s(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part9>\w+)"
     r"|\b(?:repeat|do|perform|same)\b(?:\s+(?:it|this|that|these|them|all|everything|the same(?: thing)?|"
     r"(?:this|that|the|these|each)(?: whole| entire)? (?:\w+\s+)?(?:exercise|stretch|movement|sequence|steps?|"
     r"routine|massage|points?|strokes?|moves?|technique|part|cycle|round)s?))?(?:,?\s+(?:again|too|as well))?"
@@ -437,7 +448,8 @@ _MIRROR = re.compile(
     r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?"
     r"(?P<part2>sides?|feet|hands|legs|arms|wrists|ankles|knees|shoulders|hips|elbows|ears|thighs|calves|palms)\b"
     # "Turn onto your right side and repeat.": the side named, then the same again
-    r"|\b(?P<side5>left|right)\s+(?P<part8>\w+(?:\s+blade)?)\b[^.]{0,40}?\band\s+repeat"
+    r"|\b(?:onto|to|behind|under|on)\s+(?:your|the)\s+(?P<side5>left|right)\s+(?P<part8>\w+(?:\s+blade)?)\b"
+    r"[^.]{0,40}?\band\s+repeat"
     r"(?:\s+(?:it|this|that|the same|the (?:exercise|stretch|movement)))?\s*[.!]?\s*$"
     # "switch over to the other arm", "swap and do the other shoulder", "now work the opposite leg"
     r"|\b(?:switch|change|swap|move|go|turn)\s+(?:over\s+)?(?:to|and\s+do|and\s+work\s+on)\s+(?:the\s+)?"
@@ -468,7 +480,7 @@ _EACH = re.compile(
 )
 # "Sets: 3 | Reps: 10 | Hold: 5 sec | Sides: both": a handout's prescription for the exercise above it
 PRESCRIPTION = re.compile(
-    r"^(?:\s*(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?)\s*[:=]\s*[^|;:]+?[|;,.]?)+\s*$",
+    r"^(?:\s*(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?)\s*[:=]\s*[^|;:=]+?[|;,.]?)+\s*$",
     re.IGNORECASE,
 )
 
@@ -487,7 +499,7 @@ def find_side_cue(text: str) -> SideCue | None:
     match = _MIRROR.search(text)
     if match:
         part = match.group("part") or match.group("part3") or match.group("part4")
-        part = part or match.group("part6") or match.group("part7")
+        part = part or match.group("part6") or match.group("part7") or match.group("part9")
         if match.group("part2"):  # "swap feet": the feet, but "switch sides" names no part
             part = None if match.group("part2").lower().startswith("side") else match.group("part2")
         side = match.group("side").lower() if match.group("side") else None
@@ -498,7 +510,7 @@ def find_side_cue(text: str) -> SideCue | None:
             part = named if named and re.fullmatch(_PAIRED, named, re.IGNORECASE) else None
             if match.group("label"):
                 side = match.group("label").lower()
-            elif match.group("from") and match.group("from").lower() != "first":
+            elif match.group("from"):
                 wording = text[match.start() : match.end()].lower()
                 named_side = match.group("from").lower()
                 side = other_side(named_side) if " as " in wording else named_side

@@ -217,6 +217,9 @@ def fast_length(n: int) -> int:
 
 
 def true_peak(audio: np.ndarray) -> float:
+    """Of a mono sound."""
+    if audio.ndim != 1:
+        raise ValueError("true_peak takes a mono sound")
     return float(np.max(sample_peaks(audio))) if len(audio) else 0.0
 
 

@@ -120,8 +120,7 @@ def blocks_of(text: str) -> list[Block]:
         if item:
             first = clean_inline(item[0][1])
             name = _NAMED_ITEM.match(first)
-            named_step = stepped and name is not None and len(name.group("name").split()) <= 3
-            if item_number is not None and name and (named_step or _names_a_step(name.group("name"))):
+            if item_number is not None and name and _names_a_step(name.group("name")):
                 # "Step 1 – Palming. Rub your hands…": the item's name, then what to do
                 blocks.append(Block("heading", name.group("name").strip(), item[0][0], level=4))
                 item = [(item[0][0], name.group("rest")), *item[1:]]
@@ -240,15 +239,15 @@ def _names_a_step(text: str) -> bool:
 
 def _table_sentence(cells: list[str], header: list[str]) -> str:
     """A table row as a sentence: "Solar plexus: centre of the sole, for 1 min." """
-    parts = [c for c in cells if c]
-    if not parts:
+    filled = [position for position, cell in enumerate(cells) if cell]
+    if not filled:
         return ""
     said = []
-    for position, cell in enumerate(cells[1:], 1):
+    for position, cell in list(enumerate(cells))[filled[0] + 1 :]:
         name = header[position] if position < len(header) else ""
         if cell:
             said.append(f"for {cell}" if _TIME_COLUMN.match(name) and lexicon.find_durations(cell) else cell)
-    first = parts[0].rstrip(".:")
+    first = cells[filled[0]].rstrip(".:")
     return f"{first}: {', '.join(said)}." if said else f"{first}."
 
 
@@ -262,7 +261,14 @@ def _headings_over_sub_steps(blocks: list[Block]) -> list[Block]:
             (following.lettered and not block.lettered) or following.indent > block.indent
         )
         # "1. Spirit Gate (HT7)" alone, with the paragraph about it below
-        named = block.number is not None and following.kind == "para" and not is_instruction(block.text, False)
+        previous = blocks[position - 1] if position else None
+        in_a_list = previous is not None and previous.kind == "item" and previous.number is not None
+        named = (
+            block.number is not None
+            and following.kind == "para"
+            and not in_a_list  # "3. Wrist circles" ending a list, then a closing paragraph
+            and not is_instruction(block.text, False)
+        )
         if block.kind == "item" and (under or named) and _is_title_line(block.text):
             result[position] = Block("heading", block.text.rstrip(":"), block.line, level=3)
     return result
@@ -332,7 +338,7 @@ _VERBS = {
     "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor loop hinge apply",
     "press": "press push pinch squeeze compress",
     "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
-    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle stroke sweep",
+    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
     "hold": "tense tighten contract hold stretch",
     "breath": "breathe inhale exhale",
     "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
@@ -504,7 +510,7 @@ _ADVICE_LABEL = re.compile(
     r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
     r"safety(?: first)?|precautions?|contraindications?|reminder|fyi|how (?:it|this) works|why (?:it|this) works|"
     r"benefits?|background|what you(?:'ll)? need|you(?:'ll| will)? need|equipment|the idea|the science|"
-    r"good to know|did you know|technique|total time|time needed|time required|duration)\s*[:–—-]\s",
+    r"good to know|did you know|total time|time needed|time required|duration)\s*[:–—-]\s",
     re.IGNORECASE,
 )
 
@@ -737,7 +743,8 @@ def _read(unit: Unit) -> Unit:
     stage = lexicon.STAGE_DIRECTION.search(text)
     if stage and not unit.instruction and unit.durations and lexicon.find_durations(stage.group(0)):
         unit.instruction, unit.kind = True, "rest"  # "Notice the stillness. (pause 1 min)": said, then silence
-    if (_FREQUENCY.search(text) and not unit.durations) or _HABIT.search(text) or _OPTIONAL.search(text):
+    optional = _OPTIONAL.search(text) and not (unit.durations or unit.repeat)  # "…, or longer if you like" times it
+    if (_FREQUENCY.search(text) and not unit.durations) or _HABIT.search(text) or optional:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if _CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
@@ -1313,16 +1320,15 @@ def _repeat_rounds(b: _Builder, unit: Unit, positions: list[int], wording: str) 
     """The steps at `positions` done `unit.repeat` times in all, each time announced."""
     assert unit.repeat is not None
     count = max(1, int(unit.repeat.value))
-    said = [wording.format(_ordinal(n) if "time" in wording else n) for n in range(count + 1)]
-    b.add(Step(unit.text, "repeat", section=unit.section, source_line=unit.line, announce=said[2 % len(said)]))
+    said = [wording.format(n) if "Round" in wording else lexicon.ordinal_time(n) for n in range(count + 1)]
+    if count < 2:
+        b.add(Step(text=unit.text, kind="note", section=unit.section, source_line=unit.line), unit)
+        return
+    b.add(Step(unit.text, "repeat", section=unit.section, source_line=unit.line, announce=said[2]))
     for performance in range(2, count + 1):
         for number, position in enumerate(positions):
             announce = said[performance] if number == 0 and performance > 2 else None
             b.steps.append(replace(b.steps[position], copy_of=position, announce=announce))
-
-
-def _ordinal(n: int) -> str:
-    return lexicon.ORDINALS[n - 1] if 0 < n <= len(lexicon.ORDINALS) else f"Number {n}"
 
 
 def _number(steps: list[Step]) -> tuple[Step, ...]:

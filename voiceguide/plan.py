@@ -151,11 +151,19 @@ def script(routine: Routine, options: Options) -> Iterator[Cue]:
         yield Chime("closing")
 
 
+# "Hold: 30 sec  Reps: 3  Sides: both": a handout's prescription, timed and counted, not read out
+_NUMBERS_ONLY = re.compile(
+    r"^(?: ?(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?) ?[:=] ?"
+    r"(?:[\d.,-]+ ?(?:seconds?|secs?|s|minutes?|mins?|m|x)?\.?|both|each|l ?(?:&|and|/) ?r)(?: ?[|;,.])?)+ ?$",
+    re.IGNORECASE,
+)
+
+
 def _say_text(text: str, step: int) -> Iterator[Cue]:
     first = True
     for _, sentence in sentences(text):
         said = speakable(sentence)
-        if not said.strip(" .,;:!?…-–—") or lexicon.PRESCRIPTION.match(said):
+        if not said.strip(" .,;:!?…-–—") or _NUMBERS_ONLY.match(said):
             continue  # a stage direction, or a handout's "Hold: 30 s  Reps: 3": timed, not read out
         if not first:
             yield Pause(SENTENCE_GAP, step)
@@ -170,17 +178,13 @@ def _perform(step: Step, options: Options, bells: bool) -> Iterator[Cue]:
     for performance in range(step.repeat):
         if performance and not step.continuous:
             yield Pause(max(options.rest, step.release), step.index)
-            yield Say(f"{_ordinal(performance)} time.", step.index)
+            yield Say(lexicon.ordinal_time(performance + 1), step.index)
         if performance == 0 or not step.continuous:
             yield Pause(options.prep, step.index)
         yield HoldCue(step)
         if performance == step.repeat - 1 or not step.continuous:
             yield Chime("end", step.index) if bells else Say(RELEASE, step.index)
     yield Pause(options.rest, step.index)
-
-
-def _ordinal(performance: int) -> str:
-    return lexicon.ORDINALS[performance] if performance < len(lexicon.ORDINALS) else f"Time number {performance + 1}"
 
 
 def phrases(routine: Routine, options: Options) -> list[str]:
