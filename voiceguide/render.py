@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from voiceguide import loudness
 
-ANALYSIS_FORMAT = 1  # bump when the analysis changes, so old cache entries are not reused
+ANALYSIS_FORMAT = 2  # bump when the analysis changes, so old cache entries are not reused
 BITRATES = (56, 64, 80, 96, 112, 128, 144, 160)  # constant bitrates that keep the gapless tag
 TARGET_LUFS = {1: -19.0, 2: -16.0}  # spoken-word norms for mono and stereo
 # Under -1 dBTP with room for the encoder: low-rate mono MP3 overshoots by up to ~0.7 dB, and
