@@ -483,6 +483,13 @@ PRESCRIPTION = re.compile(
     r"^(?:\s*(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?)\s*[:=]\s*[^|;:=]+?[|;,.]?)+\s*$",
     re.IGNORECASE,
 )
+# The same with nothing but numbers and sides for values: timed and counted, so not read out.
+# ("Rest: lie flat for one minute." is a prescription to the parser, but it is said.)
+PRESCRIPTION_VALUES = re.compile(
+    r"^(?: ?(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?) ?[:=] ?"
+    r"(?:[\d.,-]+ ?(?:seconds?|secs?|s|minutes?|mins?|m|x)?\.?|both|each|l ?(?:&|and|/) ?r)(?: ?[|;,.])?)+ ?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)

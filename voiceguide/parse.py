@@ -872,8 +872,7 @@ def _is_modifier(unit: Unit) -> bool:
         # "Repeat 3 times." or "Do this five times, moving a little along the arch each time."
         if _REPEAT_HEAD.match(unit.text[: unit.repeat.start]):
             return True
-        leftover = _REPEAT_ONLY_WORDS.sub(" ", unit.text.replace(unit.repeat.phrase, " "))
-        return not _words(leftover)
+        return _only_count(unit.text, unit.repeat)
     return False
 
 
@@ -1028,8 +1027,8 @@ def _time_the_last(b: _Builder, unit: Unit) -> bool:
         return False
     kind = step.kind if step.is_instruction else kind_of(step.text)
     kind = "hold" if kind in ("position", "rest", "intro", "note") else kind
-    timed = replace(step, text=f"{step.text} {unit.text}", kind=kind, seconds=unit.durations[0].value)
-    timed = replace(timed, seconds_from="text")
+    seconds = unit.durations[0].value
+    timed = replace(step, text=f"{step.text} {unit.text}", kind=kind, seconds=seconds, seconds_from="text")
     if not step.is_instruction:
         named = lexicon.first_side(step.text)
         timed = replace(timed, side=named[0] if named else b.side)

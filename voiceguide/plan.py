@@ -151,19 +151,11 @@ def script(routine: Routine, options: Options) -> Iterator[Cue]:
         yield Chime("closing")
 
 
-# "Hold: 30 sec  Reps: 3  Sides: both": a handout's prescription, timed and counted, not read out
-_NUMBERS_ONLY = re.compile(
-    r"^(?: ?(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?) ?[:=] ?"
-    r"(?:[\d.,-]+ ?(?:seconds?|secs?|s|minutes?|mins?|m|x)?\.?|both|each|l ?(?:&|and|/) ?r)(?: ?[|;,.])?)+ ?$",
-    re.IGNORECASE,
-)
-
-
 def _say_text(text: str, step: int) -> Iterator[Cue]:
     first = True
     for _, sentence in sentences(text):
         said = speakable(sentence)
-        if not said.strip(" .,;:!?…-–—") or _NUMBERS_ONLY.match(said):
+        if not said.strip(" .,;:!?…-–—") or lexicon.PRESCRIPTION_VALUES.match(said):
             continue  # a stage direction, or a handout's "Hold: 30 s  Reps: 3": timed, not read out
         if not first:
             yield Pause(SENTENCE_GAP, step)
