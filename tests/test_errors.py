@@ -4,6 +4,7 @@ no file left behind. Also interrupted builds, concurrent builds and cache damage
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from tests.audio import assert_matches_cue_sheet, decode
 from tests.conftest import SHORT_ROUTINE
 from voiceguide import loudness, pipeline, plan, routine_file, speech
 from voiceguide.cli import app
-from voiceguide.errors import RoutineError
+from voiceguide.errors import RoutineError, UsageError
 from voiceguide.model import Options
 
 runner = CliRunner()
@@ -185,6 +186,30 @@ def test_sound_analyses_are_reused_and_damaged_ones_are_remade(
     assert (tmp_path / "third.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
     assert sorted((tmp_path / "cache").glob("*.npz")) == stored
     assert all(np.load(path)["peaks"].size > 1000 for path in stored[:3])  # each made again
+
+
+def test_a_rebuild_from_cached_clips_never_starts_the_voice(
+    tmp_path: Path, short_routine: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+    pipeline.build(short_routine, Options(), tmp_path / "first.mp3")
+    (stored,) = (tmp_path / "cache").glob("*.json")
+    assert "gmw/en-us" in stored.read_text(encoding="utf-8")
+
+    def must_not_start() -> None:
+        raise AssertionError("the voice engine was started")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(speech, "engine", must_not_start)
+        again = pipeline.build(short_routine, Options(), tmp_path / "second.mp3")
+        with pytest.raises(UsageError, match="did you mean en-us"):  # still checked, from the list
+            pipeline.build(short_routine, Options(voice="en-uss"), tmp_path / "third.mp3")
+    assert again.synthesized == 0
+    assert (tmp_path / "second.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
+
+    stored.write_text('{"voices": [["gmw/en-us"', encoding="utf-8")  # cut short: a miss
+    pipeline.build(short_routine, Options(), tmp_path / "fourth.mp3")
+    assert json.loads(stored.read_text(encoding="utf-8"))["variants"]
 
 
 def _script(source: Path, out: Path) -> list[str]:

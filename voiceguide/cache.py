@@ -1,4 +1,5 @@
-"""The on-disk cache: spoken phrases (WAV) and what levelling learnt of each sound (NPZ).
+"""The on-disk cache: spoken phrases (WAV), what levelling learnt of each sound (NPZ) and the
+voice engine's list of voices (JSON).
 
 Entries are content-addressed: a file's name is the hash of everything that shapes what it
 holds. Each is written atomically (temp file, then os.replace), so a reader sees a whole entry
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-SUFFIXES = (".wav", ".npz")  # phrases, sound analyses
+SUFFIXES = (".wav", ".npz", ".json")  # phrases, sound analyses, the voice list
 
 
 def folder() -> Path:
@@ -43,7 +44,7 @@ def entries(where: Path) -> list[Path]:
         return []
 
 
-def write_atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def write_atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write an entry through `write(file)`; on any OSError leave nothing and carry on."""
     temp: str | None = None
     try:

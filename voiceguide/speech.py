@@ -134,6 +134,7 @@ def voices() -> list[VoiceInfo]:
 
 def variants() -> list[str]:
     """eSpeak NG voice variants ("+f2", "+m3", "+whisper"), from its data folder."""
+    engine()  # which sets the data folder
     data = os.environ.get("ESPEAK_DATA_PATH")
     if not data:
         return []
@@ -141,13 +142,31 @@ def variants() -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
-def resolve_voice(voice: str) -> str:
-    """Check a voice such as "gmw/en-us+f2" or "en-gb" against the engine; suggest on a miss."""
+def catalogue(folder: Path | None) -> tuple[list[VoiceInfo], list[str]]:
+    """The voices and variants, kept in the cache folder when one is given: the wheel's list
+    changes only with its version, and a rebuild from cached clips then never starts the engine."""
+    import json
+
+    version = engine_version()
+    if folder is None or version.endswith("espeakng-loader=none"):  # a system eSpeak NG may change
+        return voices(), variants()
+    entry = cache.entry(folder, ["voices", version], ".json")
+    with contextlib.suppress(Exception):  # any damage at all is a miss: the list is read again
+        stored = json.loads(entry.read_text(encoding="utf-8"))
+        return [VoiceInfo(*v) for v in stored["voices"]], [str(v) for v in stored["variants"]]
+    found = voices(), variants()
+    text = json.dumps({"voices": [[v.id, v.name, v.language] for v in found[0]], "variants": found[1]})
+    cache.write_atomic(entry, lambda out: out.write(text.encode()))
+    return found
+
+
+def resolve_voice(voice: str, folder: Path | None = None) -> str:
+    """Check a voice such as "gmw/en-us+f2" or "en-gb" against the engine (its list kept in
+    `folder` if given); suggest on a miss."""
     if voice.lower().startswith(("mb/", "mb-")):
         raise UsageError(f"voice {voice!r} is an MBROLA voice, which needs MBROLA installed; pick another")
-    engine()
     base, _, variant = voice.partition("+")
-    known = voices()
+    known, found_variants = catalogue(folder)
     ids = {v.id.lower(): v.id for v in known}
     short = {v.id.lower().split("/")[-1]: v.id for v in known}
     names = {v.name.lower(): v.id for v in known}
@@ -158,7 +177,7 @@ def resolve_voice(voice: str) -> str:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise UsageError(f"unknown voice {voice!r}{hint} (`voiceguide voices` lists them)")
     if variant:
-        available = {v.lower(): v for v in variants()}
+        available = {v.lower(): v for v in found_variants}
         if not available:
             return f"{match}+{variant}"  # a system eSpeak NG whose data folder is not known: trust it
         if variant.lower() not in available:
