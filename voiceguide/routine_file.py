@@ -67,13 +67,16 @@ def save(routine: Routine, path: Path) -> None:
 
 
 def loads(text: str, source: str) -> Routine:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when the wheel has it
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        root = loader.get_single_node()  # kept for the line numbers of steps
+        data = None if root is None else loader.construct_document(root)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise RoutineError(f"not valid YAML ({getattr(error, 'problem', error)})", source, line) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict) or not isinstance(data.get("sections"), list):
         raise RoutineError("a routine file needs `title:` and a list under `sections:`", source, 1)
     lines = _step_lines(root)
