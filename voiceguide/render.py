@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from voiceguide.model import Event, Options, Timeline
 
 if TYPE_CHECKING:
     import numpy as np
+    from mutagen.id3 import ID3
     from pydub import AudioSegment
 
     from voiceguide import loudness
@@ -91,12 +93,11 @@ def render(
             os.close(handle)
             temps.append(Path(name))
             os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        _encode(mixer, options, temps[0], progress)
-        _tag(temps[0], timeline, options)
-        cue = json.dumps(sidecars.cue_sheet(timeline), indent=1, ensure_ascii=False)
-        temps[1].write_text(cue + "\n", encoding="utf-8")
-        temps[2].write_text(sidecars.webvtt(timeline), encoding="utf-8")
-        temps[3].write_text(sidecars.lrc(timeline), encoding="utf-8")
+        # The encoder lets go of the GIL, so the tags and sidecars are made beside it meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            tags = beside.submit(_tags_and_sidecars, timeline, options, temps[1:])
+            _encode(mixer, options, temps[0], progress)
+            tags.result().save(str(temps[0]), v2_version=4)
         for temp, final in zip(temps, outputs.all(), strict=True):
             os.replace(temp, final)
     except (OSError, RuntimeError, AssertionError, MutagenError) as error:
@@ -144,8 +145,6 @@ class Mixer:
         options: Options,
         cache_folder: Path | None = None,
     ) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         import numpy as np
 
         from voiceguide import chime, loudness
@@ -374,9 +373,15 @@ def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int]
                 progress(block if isinstance(block, int) else len(block))
 
 
-def _tag(path: Path, timeline: Timeline, options: Options) -> None:
-    """ID3v2 title, artist, album, settings comment and one chapter per step (CHAP + CTOC)."""
+def _tags_and_sidecars(timeline: Timeline, options: Options, paths: list[Path]) -> ID3:
+    """Write the cue sheet, WebVTT and LRC to `paths`; return the MP3's ID3v2 tags: title,
+    artist, album, settings comment and one chapter per step (CHAP + CTOC)."""
     from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, CTOCFlags
+
+    cue = json.dumps(sidecars.cue_sheet(timeline), indent=1, ensure_ascii=False)
+    paths[0].write_text(cue + "\n", encoding="utf-8")
+    paths[1].write_text(sidecars.webvtt(timeline), encoding="utf-8")
+    paths[2].write_text(sidecars.lrc(timeline), encoding="utf-8")
 
     tags = ID3()
     tags.add(TIT2(encoding=3, text=timeline.title))
@@ -404,4 +409,4 @@ def _tag(path: Path, timeline: Timeline, options: Options) -> None:
             sub_frames=[TIT2(encoding=3, text=timeline.title)],
         )
     )
-    tags.save(str(path), v2_version=4)
+    return tags
