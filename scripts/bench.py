@@ -4,8 +4,9 @@ For routines whose audio lasts about 5, 30 and 120 minutes, in one run on one ma
   cold   a build with an empty clip cache: wall time inside the build, × real time, peak RSS
   warm   a rebuild with the same cache after one hold changes in the routine file (60 → 61 s)
   floor  (a) each distinct phrase synthesized once with the same engine and voice, plus
-         (b) one MP3 encode, same settings, of a signal as long as the real track: noise bursts
-         where its speech/breath/chime events are, digital silence elsewhere
+         (b) one MP3 encode, same settings and same blocks, of the finished track's own audio
+         (decoded from the cold build's MP3 before the clock starts: the encoder's cost depends
+         on what it encodes, and speech costs LAME about 6 % more than noise does)
 Every measurement runs in its own fresh Python process, so peak RSS is that build's own and the
 engine starts up (as it does in a real build) inside the timed span.
 
@@ -105,12 +106,10 @@ def child_build(job: dict) -> dict:
     result = pipeline.build(Path(job["src"]), Options(), Path(job["out"]))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     timeline = result.timeline
-    if job.get("bursts"):
-        spans = [(e.start, e.end) for e in timeline.events if e.kind != "silence"]
-        Path(job["bursts"]).write_text(json.dumps({"length": timeline.length, "spans": spans}))
     return {
         "seconds": seconds,
         "cpu": cpu,
+        "length": timeline.length,
         "synthesized": result.synthesized,
         "rss_mb": peak_rss_mb(),
         "audio_s": timeline.length / timeline.sample_rate,
@@ -121,7 +120,6 @@ def child_floor(job: dict) -> dict:
     import contextlib
     import io
 
-    import numpy as np
     import soundfile
 
     from voiceguide import pipeline, plan, render, speech
@@ -137,10 +135,9 @@ def child_floor(job: dict) -> dict:
                 synth.synthesize(text, Path(tmp) / f"{number}.wav")
         synth_s, synth_cpu = time.perf_counter() - start, time.process_time() - cpu
 
-        track = json.loads(Path(job["bursts"]).read_text())
-        rng = np.random.default_rng(0)
-        noise = (rng.standard_normal(10 * options.sample_rate) * 0.1).astype(np.float32)
-        block, spans, first = render.BLOCK, track["spans"], 0
+        track, rate = soundfile.read(job["track"], dtype="float32")
+        if (rate, len(track)) != (options.sample_rate, job["length"]):
+            sys.exit(f"the decoded track is {len(track)} samples at {rate} Hz, the build's {job['length']}")
         start, cpu = time.perf_counter(), time.process_time()
         with soundfile.SoundFile(
             str(Path(tmp) / "floor.mp3"),
@@ -152,17 +149,8 @@ def child_floor(job: dict) -> dict:
             bitrate_mode="CONSTANT",
             compression_level=render.compression_level(options.bitrate),
         ) as mp3:
-            for at in range(0, track["length"], block):
-                end = min(at + block, track["length"])
-                buf = np.zeros(end - at, dtype=np.float32)
-                while first < len(spans) and spans[first][1] <= at:
-                    first += 1
-                for s, e in spans[first:]:
-                    if s >= end:
-                        break
-                    lo, hi = max(s, at), min(e, end)
-                    buf[lo - at : hi - at] = np.resize(noise[lo % len(noise) :], hi - lo)
-                mp3.write(buf)
+            for at in range(0, len(track), render.BLOCK):
+                mp3.write(track[at : at + render.BLOCK])
         encode_s, encode_cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "synth_s": synth_s,
@@ -194,14 +182,14 @@ def bench(minutes: float, folder: Path) -> dict:
     saved = src.read_text(encoding="utf-8")
     assert "seconds: 60.0" in saved
     edited.write_text(saved.replace("seconds: 60.0", "seconds: 61.0", 1), encoding="utf-8")
-    bursts = str(folder / "bursts.json")
     # This machine's timings wander by ±30 % from run to run: each figure is the best of REPEATS.
     colds, warms, floors = [], [], []
     for number in range(REPEATS):
         cache = folder / f"cache-{number}"
-        colds.append(run_child("build", {"src": str(src), "out": str(folder / "cold.mp3"), "bursts": bursts}, cache))
+        colds.append(run_child("build", {"src": str(src), "out": str(folder / "cold.mp3")}, cache))
         warms.append(run_child("build", {"src": str(edited), "out": str(folder / "warm.mp3")}, cache))
-        floors.append(run_child("floor", {"src": str(src), "bursts": bursts}, folder / "unused-cache"))
+        track = {"src": str(src), "track": str(folder / "cold.mp3"), "length": colds[-1]["length"]}
+        floors.append(run_child("floor", track, folder / "unused-cache"))
     cold = min(colds, key=lambda r: r["seconds"])
     warm = min(warms, key=lambda r: r["seconds"])
     floor = {key: min(f[key] for f in floors) for key in ("synth_s", "encode_s", "synth_cpu", "encode_cpu")}
