@@ -168,7 +168,9 @@ def test_sound_analyses_are_reused_and_damaged_ones_are_remade(
     monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
     first = pipeline.build(short_routine, Options(), tmp_path / "first.mp3")
     stored = sorted((tmp_path / "cache").glob("*.npz"))
-    assert len(stored) == len({e.sound for e in first.timeline.events if e.sound})  # one per distinct sound
+    sounds = {e.sound for e in first.timeline.events if e.sound}
+    spoken = {f"voice:{text}" for text in plan.phrases(first.routine, Options())}  # each as soon as it is made
+    assert len(stored) == len(sounds | spoken)  # one per distinct sound
 
     def must_not_run(*args: object) -> None:
         raise AssertionError("a cached analysis was made again")

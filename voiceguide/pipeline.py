@@ -151,15 +151,20 @@ def build(
     elif not out.parent.is_dir():
         raise RenderError(f"{out.parent}: output folder does not exist; create it or choose another -o")
     bank = speech.ClipBank(speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch), cache_folder)
+    analyses = render.Analyses(options.sample_rate, cache_folder)
     if progress:
         progress.start("Speaking", len(texts))
-    bank.prepare(texts, progress.advance if progress else None)
+    bank.prepare(
+        texts,
+        progress.advance if progress else None,
+        ready=lambda text, clip: analyses.start(f"voice:{text}", render.samples(clip)),
+    )
     measure = _measure(bank.clips, options)
     timeline = planner.build_timeline(routine, options, measure)
     if progress:
         progress.start("Encoding", timeline.length)
     outputs = render.Outputs.beside(out)
-    render.render(timeline, bank.clips, options, outputs, progress.advance if progress else None, cache_folder)
+    render.render(timeline, bank.clips, options, outputs, progress.advance if progress else None, analyses)
     return BuildResult(out, timeline, routine, bank.synthesized)
 
 

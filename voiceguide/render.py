@@ -13,11 +13,12 @@ with the gain that brings it to the spoken-word norm. A silence costs one reused
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,14 +78,14 @@ def render(
     options: Options,
     outputs: Outputs,
     progress: Callable[[int], None] | None = None,
-    cache_folder: Path | None = None,
+    analyses: Analyses | None = None,
 ) -> None:
     """Write the MP3 and its sidecars to temporary files, then move all into place at once.
-    With a cache folder, each sound's analysis is kept there and read back next time."""
+    `analyses` may already hold (or be making) the sounds' analyses."""
     folder = outputs.mp3.parent
     if not folder.is_dir():
         raise RenderError(f"{folder}: output folder does not exist; create it or choose another -o")
-    mixer = Mixer(timeline, clips, options, cache_folder)
+    mixer = Mixer(timeline, clips, options, analyses or Analyses(timeline.sample_rate, None))
     temps: list[Path] = []
     try:
         for final in outputs.all():
@@ -143,7 +144,7 @@ class Mixer:
         timeline: Timeline,
         clips: dict[str, AudioSegment],
         options: Options,
-        cache_folder: Path | None = None,
+        analyses: Analyses,
     ) -> None:
         import numpy as np
 
@@ -169,18 +170,15 @@ class Mixer:
         for key in self.placements:
             source, _, name = key.partition(":")
             if source == "voice":
-                self.sources[key] = np.frombuffer(clips[name].raw_data, dtype=np.int16)
+                self.sources[key] = samples(clips[name])
             else:
                 self.sources[key] = np.round(chime.sound(key, options) * 32767).astype(np.int16)
-        # NumPy's FFTs let go of the GIL, so the sounds are analysed on all cores at once.
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-            found = pool.map(lambda key: _analysis(self.sources[key], meter, cache_folder), self.placements)
-            analyses = dict(zip(self.placements, found, strict=True))
+            analyses.start(key, self.sources[key])
         for events in self.placements.values():
             event = events[0]  # the first decides its level: a phrase is speech or a breath cue
             source = event.sound.partition(":")[0]
             kind = "breath" if event.kind == "breath" and source == "voice" else source
-            analysis = analyses[event.sound]
+            analysis = analyses.result(event.sound, self.sources[event.sound])
             measured = analysis.loudness
             gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
             gains[event.sound] = gain
@@ -268,6 +266,40 @@ class Mixer:
             return mono
         left, right = self._pan(event)
         return np.stack([mono * left, mono * right], axis=1)
+
+
+def samples(clip: AudioSegment) -> np.ndarray:
+    """A clip's int16 samples, shared with it, not copied."""
+    import numpy as np
+
+    return np.frombuffer(clip.raw_data, dtype=np.int16)
+
+
+class Analyses:
+    """Each sound's loudness, energy and peaks, made on other threads from the moment the sound
+    exists (NumPy's FFTs let go of the GIL): while the voice speaks the next phrase, the last
+    one is measured, and the sounds are measured on all cores at once. With a cache folder,
+    each analysis is kept there and read back next time."""
+
+    def __init__(self, rate: int, folder: Path | None) -> None:
+        from voiceguide import loudness
+
+        self.meter = loudness.Meter(rate, 0)
+        self.folder = folder
+        self.made: dict[str, Future[loudness.Analysis]] = {}
+
+    def start(self, key: str, samples: np.ndarray) -> None:
+        if key not in self.made:
+            self.made[key] = _workers().submit(_analysis, samples, self.meter, self.folder)
+
+    def result(self, key: str, samples: np.ndarray) -> loudness.Analysis:
+        self.start(key, samples)
+        return self.made[key].result()
+
+
+@functools.cache
+def _workers() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="voiceguide-analysis")
 
 
 def _analysis(samples: np.ndarray, meter: loudness.Meter, folder: Path | None) -> loudness.Analysis:

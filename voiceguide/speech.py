@@ -295,10 +295,18 @@ class ClipBank:
         self.clips: dict[str, AudioSegment] = {}
         self.synthesized = 0
 
-    def prepare(self, texts: Iterable[str], progress: Callable[[int], None] | None = None) -> None:
+    def prepare(
+        self,
+        texts: Iterable[str],
+        progress: Callable[[int], None] | None = None,
+        ready: Callable[[str, AudioSegment], None] | None = None,
+    ) -> None:
+        """Make each phrase's clip; `ready(text, clip)` hears of each distinct one as it is made."""
         for text in texts:
             if text not in self.clips:
                 self.clips[text] = self._clip(text)
+                if ready:
+                    ready(text, self.clips[text])
             if progress:
                 progress(1)
 
