@@ -46,7 +46,7 @@ TRUE_PEAK = {1: 10 ** (-2.0 / 20), 2: 10 ** (-3.0 / 20)}
 RELATIVE_LUFS = {"voice": 0.0, "breath": -4.0, "tone": -8.0, "chime": -5.0}
 AMBIENCE_DB = -26.0  # the ambience's loudness under the voice
 VOICE_REFERENCE = -23.0  # LUFS every sound is levelled against before the track is normalized
-BLOCK = 22_050  # samples written at a time for silence and ambience
+BLOCK = 22_050  # samples written at a time
 LEVEL_ROUNDS = 4  # measure-and-correct rounds to reach the loudness target
 LEVEL_TOLERANCE = 0.25  # LU; the tests allow 1
 PAN = 0.55  # with --pan-sides, how far toward its side a sound leans (0 centre, 1 hard)
@@ -156,10 +156,11 @@ class Mixer:
         self.rate = timeline.sample_rate
         self.sides = {s.index: s.side for s in timeline.steps}
         # Memory goes with the number of distinct sounds, never with the track's length: per
-        # sound, its source samples (the clip's own int16), while levelling its peaks (float32)
-        # and its energy per few milliseconds, and the finished sound (int16).
+        # sound, its source samples (the clip's own int16), while levelling its peaks (float16)
+        # and its energy per few milliseconds, and the finished sound (int16). Float copies of
+        # a sound exist only while that one sound is being finished.
         meter = loudness.Meter(self.rate, timeline.length)
-        self.sources: dict[str, np.ndarray] = {}
+        sources: dict[str, np.ndarray] = {}
         gains: dict[str, float] = {}
         steps: dict[tuple[str, int], np.ndarray] = {}  # a levelled sound's step energies, by offset
         peaks: dict[str, np.ndarray] = {}
@@ -170,49 +171,40 @@ class Mixer:
         for key in self.placements:
             source, _, name = key.partition(":")
             if source == "voice":
-                self.sources[key] = samples(clips[name])
+                sources[key] = samples(clips[name])
             else:
-                self.sources[key] = np.round(chime.sound(key, options) * 32767).astype(np.int16)
-            analyses.start(key, self.sources[key])
+                sources[key] = np.round(chime.sound(key, options) * 32767).astype(np.int16)
+            analyses.start(key, sources[key])
         for events in self.placements.values():
             event = events[0]  # the first decides its level: a phrase is speech or a breath cue
             source = event.sound.partition(":")[0]
             kind = "breath" if event.kind == "breath" and source == "voice" else source
-            analysis = analyses.result(event.sound, self.sources[event.sound])
+            analysis = analyses.take(event.sound, sources[event.sound])
             measured = analysis.loudness
             gain = 10 ** ((VOICE_REFERENCE + RELATIVE_LUFS[kind] - measured) / 20) if np.isfinite(measured) else 1.0
             gains[event.sound] = gain
             for offset in {meter.snap(e.start) % meter.step for e in events}:
                 steps[event.sound, offset] = meter.step_energies(offset, analysis.bins) * (gain * gain)
-            peaks[event.sound] = analysis.peaks.astype(np.float32) * np.float32(gain)
+            peaks[event.sound] = analysis.peaks
+        analyses.forget()
         ceiling = TRUE_PEAK[self.channels] / self._pan_boost()
         level, target = 1.0, TARGET_LUFS[self.channels]
-        envelopes: dict[str, np.ndarray | None] = dict.fromkeys(gains)
         # Limiting only trims the rare peaks, so a limited sound's weighted squares are taken
         # as its unlimited ones scaled by the energy the limiter kept (off by far less than
         # 0.1 LU, and measured, not assumed, in the tests that decode the file).
         kept = dict.fromkeys(gains, 1.0)
+        self.sounds: dict[str, np.ndarray] = {}
         for _ in range(LEVEL_ROUNDS):
             measured = self._measure(steps, {key: level * level * kept[key] for key in gains})
             if not np.isfinite(measured) or abs(measured - target) < LEVEL_TOLERANCE:
                 break
             level *= 10 ** ((target - measured) / 20)
-            for key in gains:
-                needed = loudness.limiter_gain(peaks[key] * level, ceiling, self.rate)
-                envelope = envelopes[key] = needed.astype(np.float32) if np.any(needed < 1.0) else None
-                kept[key] = 1.0
-                if envelope is not None:
-                    audio = self._source(key)
-                    kept[key] = float(np.sum((audio * envelope) ** 2) / max(np.sum(audio**2), 1e-12))
-        self.sounds = {}
+            for key, gain in gains.items():
+                self.sounds[key], kept[key] = _finish(sources[key], peaks[key], gain * level, ceiling, self.rate)
         for key, gain in gains.items():
-            limiting = envelopes[key]
-            finished = self._source(key) * (gain * level * (1.0 if limiting is None else limiting))
-            self.sounds[key] = np.round(np.clip(finished, -1.0, 1.0) * 32767).astype(np.int16)
+            if key not in self.sounds:  # no round was needed
+                self.sounds[key] = _finish(sources[key], peaks[key], gain * level, ceiling, self.rate)[0]
         self.ambience = Ambience(options.ambience, self.rate, level) if options.ambience else None
-
-    def _source(self, key: str) -> np.ndarray:
-        return self.sources[key] / 32768.0
 
     def _measure(self, steps: dict[tuple[str, int], np.ndarray], scales: dict[str, float]) -> float:
         """Integrated loudness of the track, from each sound's step energies at each of its
@@ -252,12 +244,14 @@ class Mixer:
                     yield self._frame(self.ambience.next(min(left, BLOCK)))
                     left -= BLOCK
                 continue
-            audio = self.sounds[event.sound] / 32767.0
-            if len(audio) != event.length:
-                raise RenderError(f"internal: {event.sound!r} is {len(audio)} samples, planned {event.length}")
-            if self.ambience:
-                audio = audio + self.ambience.next(len(audio))
-            yield self._frame(audio, event)
+            sound = self.sounds[event.sound]
+            if len(sound) != event.length:
+                raise RenderError(f"internal: {event.sound!r} is {len(sound)} samples, planned {event.length}")
+            for at in range(0, len(sound), BLOCK):  # a block at a time: a long sound costs no more memory
+                audio = sound[at : at + BLOCK] / 32767.0
+                if self.ambience:
+                    audio = audio + self.ambience.next(len(audio))
+                yield self._frame(audio, event)
 
     def _frame(self, mono: np.ndarray, event: Event | None = None) -> np.ndarray:
         import numpy as np
@@ -266,6 +260,24 @@ class Mixer:
             return mono
         left, right = self._pan(event)
         return np.stack([mono * left, mono * right], axis=1)
+
+
+def _finish(source: np.ndarray, peaks: np.ndarray, scale: float, ceiling: float, rate: int) -> tuple[np.ndarray, float]:
+    """A sound at `scale`, its true peaks limited under `ceiling` (int16), and the share of its
+    energy that the limiting kept."""
+    import numpy as np
+
+    from voiceguide import loudness
+
+    audio = source / 32768.0
+    needed = loudness.limiter_gain(peaks.astype(np.float32) * np.float32(scale), ceiling, rate)
+    kept = 1.0
+    if np.any(needed < 1.0):
+        limited = audio * needed
+        kept = float(np.sum(limited**2) / max(np.sum(audio**2), 1e-12))
+        audio = limited
+    finished = np.round(np.clip(audio * scale, -1.0, 1.0) * 32767).astype(np.int16)
+    return finished, kept
 
 
 def samples(clip: AudioSegment) -> np.ndarray:
@@ -292,9 +304,13 @@ class Analyses:
         if key not in self.made:
             self.made[key] = _workers().submit(_analysis, samples, self.meter, self.folder)
 
-    def result(self, key: str, samples: np.ndarray) -> loudness.Analysis:
+    def take(self, key: str, samples: np.ndarray) -> loudness.Analysis:
+        """The analysis of a sound, handed over once: memory goes to the encoder after levelling."""
         self.start(key, samples)
-        return self.made[key].result()
+        return self.made.pop(key).result()
+
+    def forget(self) -> None:
+        self.made.clear()  # phrases made in case a hold had room for them, and not placed
 
 
 @functools.cache
