@@ -4,11 +4,12 @@ For routines whose audio lasts about 5, 30 and 120 minutes, in one run on one ma
   cold   a build with an empty clip cache: wall time inside the build, × real time, peak RSS
   warm   a rebuild with the same cache after one hold changes in the routine file (60 → 61 s)
   floor  (a) each distinct phrase synthesized once with the same engine and voice, plus
-         (b) one MP3 encode, same settings and same blocks, of the finished track's own audio
-         (decoded from the cold build's MP3 before the clock starts: the encoder's cost depends
-         on what it encodes, and speech costs LAME about 6 % more than noise does)
+         (b) one MP3 encode, same settings, of exactly the blocks the build hands its encoder,
+         gathered in memory (from the cold build's cache) before the clock starts
 Every measurement runs in its own fresh Python process, so peak RSS is that build's own and the
-engine starts up (as it does in a real build) inside the timed span.
+engine starts up (as it does in a real build) inside the timed span. The three are measured one
+after another in rounds; a ratio is the median over the rounds of a build against the floor of
+its own round, because this machine's speed drifts over minutes.
 
     python scripts/bench.py [--quick | --sizes 5,30,120] [--repeats 5]
 """
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 POINTS = (
     "Press the point between your eyebrows",
@@ -109,7 +111,6 @@ def child_build(job: dict) -> dict:
     return {
         "seconds": seconds,
         "cpu": cpu,
-        "length": timeline.length,
         "synthesized": result.synthesized,
         "rss_mb": peak_rss_mb(),
         "audio_s": timeline.length / timeline.sample_rate,
@@ -120,7 +121,7 @@ def child_floor(job: dict) -> dict:
     import contextlib
     import io
 
-    import soundfile
+    import soundfile  # noqa: F401
 
     from voiceguide import pipeline, plan, render, speech
     from voiceguide.model import Options
@@ -135,22 +136,11 @@ def child_floor(job: dict) -> dict:
                 synth.synthesize(text, Path(tmp) / f"{number}.wav")
         synth_s, synth_cpu = time.perf_counter() - start, time.process_time() - cpu
 
-        track, rate = soundfile.read(job["track"], dtype="float32")
-        if (rate, len(track)) != (options.sample_rate, job["length"]):
-            sys.exit(f"the decoded track is {len(track)} samples at {rate} Hz, the build's {job['length']}")
+        track = finished_track(Path(job["src"]), options, Path(tmp))
         start, cpu = time.perf_counter(), time.process_time()
-        with soundfile.SoundFile(
-            str(Path(tmp) / "floor.mp3"),
-            "w",
-            samplerate=options.sample_rate,
-            channels=1,
-            format="MP3",
-            subtype="MPEG_LAYER_III",
-            bitrate_mode="CONSTANT",
-            compression_level=render.compression_level(options.bitrate),
-        ) as mp3:
-            for at in range(0, len(track), render.BLOCK):
-                mp3.write(track[at : at + render.BLOCK])
+        with render.open_mp3(Path(tmp) / "floor.mp3", options.sample_rate, 1, options.bitrate) as mp3:
+            for block in track:
+                mp3.write(block)
         encode_s, encode_cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "synth_s": synth_s,
@@ -159,6 +149,24 @@ def child_floor(job: dict) -> dict:
         "encode_cpu": encode_cpu,
         "phrases": len(texts),
     }
+
+
+def finished_track(src: Path, options, tmp: Path) -> list:
+    """The blocks a build hands its encoder, gathered in memory from the cold build's cache: the
+    encoder's cost depends on what it encodes (speech costs LAME about 6 % more than noise, and
+    digital silence far less than near-silence), so the floor encodes exactly these."""
+    from voiceguide import pipeline, render
+
+    blocks: list = []
+    encode = render._encode
+    render._encode = lambda mixer, *rest: blocks.extend(mixer.pcm())
+    try:
+        built = pipeline.build(src, options, tmp / "gathered.mp3")
+    finally:
+        render._encode = encode
+    if built.synthesized or sum(map(len, blocks)) != built.timeline.length:
+        sys.exit("the floor could not gather the build's own track")
+    return blocks
 
 
 def run_child(kind: str, job: dict, cache: Path) -> dict:
@@ -182,23 +190,29 @@ def bench(minutes: float, folder: Path) -> dict:
     saved = src.read_text(encoding="utf-8")
     assert "seconds: 60.0" in saved
     edited.write_text(saved.replace("seconds: 60.0", "seconds: 61.0", 1), encoding="utf-8")
-    # This machine's timings wander by ±30 % from run to run: each figure is the best of REPEATS.
+    # This machine's speed wanders by a quarter over minutes. Each time shown is the best of
+    # REPEATS rounds; each ratio compares a build with the floor measured beside it in the same
+    # round, and the median round's ratio is shown.
     colds, warms, floors = [], [], []
     for number in range(REPEATS):
         cache = folder / f"cache-{number}"
         colds.append(run_child("build", {"src": str(src), "out": str(folder / "cold.mp3")}, cache))
         warms.append(run_child("build", {"src": str(edited), "out": str(folder / "warm.mp3")}, cache))
-        track = {"src": str(src), "track": str(folder / "cold.mp3"), "length": colds[-1]["length"]}
-        floors.append(run_child("floor", track, folder / "unused-cache"))
+        floors.append(run_child("floor", {"src": str(src)}, cache))
     cold = min(colds, key=lambda r: r["seconds"])
     warm = min(warms, key=lambda r: r["seconds"])
     floor = {key: min(f[key] for f in floors) for key in ("synth_s", "encode_s", "synth_cpu", "encode_cpu")}
     floor["phrases"] = floors[0]["phrases"]
-    cold["cpu"] = min(r["cpu"] for r in colds)
-    warm["cpu"] = min(r["cpu"] for r in warms)
     cold["rss_mb"] = max(r["rss_mb"] for r in colds)
     warm["synthesized"] = max(r["synthesized"] for r in warms)
-    return {"planned_min": planned, "cold": cold, "warm": warm, "floor": floor}
+    rounds = list(zip(colds, warms, floors, strict=True))
+    ratios = {
+        "cold": median(c["seconds"] / (f["synth_s"] + f["encode_s"]) for c, _, f in rounds),
+        "warm": median(w["seconds"] / f["encode_s"] for _, w, f in rounds),
+        "cold_cpu": median(c["cpu"] / (f["synth_cpu"] + f["encode_cpu"]) for c, _, f in rounds),
+        "warm_cpu": median(w["cpu"] / f["encode_cpu"] for _, w, f in rounds),
+    }
+    return {"planned_min": planned, "cold": cold, "warm": warm, "floor": floor, "ratios": ratios}
 
 
 def help_seconds() -> float:
@@ -248,7 +262,7 @@ def main() -> None:
     )
     print(" | ".join(head))
     for r in rows:
-        cold, warm, floor = r["cold"], r["warm"], r["floor"]
+        cold, warm, floor, ratios = r["cold"], r["warm"], r["floor"], r["ratios"]
         total = floor["synth_s"] + floor["encode_s"]
         cells = (
             f"{cold['audio_s'] / 60:.1f}",
@@ -261,10 +275,10 @@ def main() -> None:
             f"{floor['synth_s']:.1f}",
             f"{floor['encode_s']:.1f}",
             f"{total:.1f}",
-            f"{cold['seconds'] / total:.2f}",
-            f"{warm['seconds'] / floor['encode_s']:.2f}",
-            f"{cold['cpu'] / (floor['synth_cpu'] + floor['encode_cpu']):.2f}",
-            f"{warm['cpu'] / floor['encode_cpu']:.2f}",
+            f"{ratios['cold']:.2f}",
+            f"{ratios['warm']:.2f}",
+            f"{ratios['cold_cpu']:.2f}",
+            f"{ratios['warm_cpu']:.2f}",
         )
         print(" | ".join(str(c).rjust(len(h)) for c, h in zip(cells, head, strict=True)))
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -277,7 +291,8 @@ def main() -> None:
         )
     print(f"`python -m voiceguide --help`: {help_seconds():.2f} s (best of 3)")
     print("times are wall seconds around the build call inside a fresh process (interpreter start-up excluded),")
-    print(f"each the best of {REPEATS} runs; the cpu ratios use CPU seconds, which a busy machine disturbs less")
+    print(f"each the best of {REPEATS} rounds; a ratio is the median over the rounds of a build against the floor")
+    print("measured in the same round; the cpu ratios use CPU seconds, which a busy machine disturbs less")
 
 
 if __name__ == "__main__":

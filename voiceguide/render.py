@@ -31,6 +31,7 @@ from voiceguide.model import Event, Options, Timeline
 
 if TYPE_CHECKING:
     import numpy as np
+    import soundfile
     from mutagen.id3 import ID3
     from pydub import AudioSegment
 
@@ -253,6 +254,20 @@ class Mixer:
                     audio = audio + self.ambience.next(len(audio))
                 yield self._frame(audio, event)
 
+    def pcm(self) -> Iterator[np.ndarray]:
+        """What the encoder is given: float32 blocks of at most BLOCK samples, digital silence
+        as views of one block of zeros. Float, because libsndfile 1.2 garbles int16 written to
+        a stereo MP3 (peaks doubled)."""
+        import numpy as np
+
+        zeros = np.zeros((BLOCK, self.channels) if self.channels > 1 else BLOCK, dtype=np.float32)
+        for block in self.blocks():
+            if isinstance(block, int):
+                for at in range(0, block, BLOCK):
+                    yield zeros[: min(BLOCK, block - at)]
+            else:
+                yield np.clip(block, -1.0, 1.0).astype(np.float32)
+
     def _frame(self, mono: np.ndarray, event: Event | None = None) -> np.ndarray:
         import numpy as np
 
@@ -393,32 +408,28 @@ _PINK_A = (1.0, -2.494956002, 2.017265875, -0.522189400)
 _AMBIENCE_REFERENCE = {"brown": 12.8, "pink": -22.0}
 
 
-def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int], None] | None) -> None:
-    import numpy as np
+def open_mp3(path: Path, rate: int, channels: int, bitrate: int) -> soundfile.SoundFile:
+    """libsndfile's LAME encoder at a constant bitrate, which writes the gapless (LAME/Xing) tag."""
     import soundfile
 
-    # Float samples: libsndfile 1.2 garbles int16 written to a stereo MP3 (peaks doubled).
-    zeros = np.zeros((BLOCK, mixer.channels) if mixer.channels > 1 else BLOCK, dtype=np.float32)
-    with soundfile.SoundFile(
+    return soundfile.SoundFile(
         str(path),
         "w",
-        samplerate=mixer.rate,
-        channels=mixer.channels,
+        samplerate=rate,
+        channels=channels,
         format="MP3",
         subtype="MPEG_LAYER_III",
-        compression_level=compression_level(options.bitrate),
+        compression_level=compression_level(bitrate),
         bitrate_mode="CONSTANT",
-    ) as mp3:
-        for block in mixer.blocks():
-            if isinstance(block, int):
-                left = block
-                while left > 0:
-                    mp3.write(zeros[: min(left, BLOCK)])
-                    left -= BLOCK
-            else:
-                mp3.write(np.clip(block, -1.0, 1.0).astype(np.float32))
+    )
+
+
+def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int], None] | None) -> None:
+    with open_mp3(path, mixer.rate, mixer.channels, options.bitrate) as mp3:
+        for block in mixer.pcm():
+            mp3.write(block)
             if progress:
-                progress(block if isinstance(block, int) else len(block))
+                progress(len(block))
 
 
 def _tags_and_sidecars(timeline: Timeline, options: Options, paths: list[Path]) -> ID3:
