@@ -115,3 +115,14 @@ def test_ambience_plays_under_the_voice_without_moving_it(source: Path, tmp_path
     level = dbfs(audio[start:end])
     assert -60 < level < -25  # there, and well under the voice
     assert dbfs(audio[:100]) < -60  # faded in, not switched on
+
+
+@pytest.mark.parametrize("style", ["soft", "bowl"])
+def test_each_bell_and_tone_is_as_long_as_the_plan_makes_room_for(style: str) -> None:
+    from voiceguide import chime
+
+    options = Options(chime=style)
+    for key in ("chime:end", "chime:section", "chime:switch", "chime:closing", "tone:in", "tone:out", "tone:hold"):
+        sound = chime.sound(key, options)
+        assert chime.sound_length(key, options) == len(sound) > options.sample_rate // 2
+        assert sound[-1] == 0.0 and float(np.max(np.abs(sound))) == pytest.approx(chime.PEAK, abs=1e-6)

@@ -34,23 +34,36 @@ def sound(key: str, options: Options) -> np.ndarray:
 
 
 def sound_length(key: str, options: Options) -> int:
-    return len(sound(key, options))
+    """Known without making the sound (the plan needs it first), except for a bell from a file."""
+    if key == "chime:end" and options.chime_file:
+        return len(sound(key, options))
+    return round(_seconds(key, options.chime) * options.sample_rate)
+
+
+def _seconds(key: str, style: str) -> float:
+    source, _, name = key.partition(":")
+    if source == "tone":
+        return TONE_SECONDS
+    if name == "end":
+        return 4.0 if style == "bowl" else 2.5
+    return {"section": 2.5, "switch": 3.0}.get(name, 6.0)  # 6 s: closing
 
 
 @functools.lru_cache(maxsize=32)
 def _sound(key: str, style: str, chime_file: str | None, rate: int) -> np.ndarray:
     source, _, name = key.partition(":")
+    seconds = _seconds(key, style)
     if source == "tone":
         return _tone(name, rate)
     if name == "end" and chime_file:
         return _from_file(Path(chime_file), rate)
     if name == "end":
-        return _bowl(196.0, 4.0, rate) if style == "bowl" else _bell(587.3, 2.5, rate)
+        return _bowl(196.0, seconds, rate) if style == "bowl" else _bell(587.3, seconds, rate)
     if name == "section":
-        return _bell(493.9, 2.5, rate)
+        return _bell(493.9, seconds, rate)
     if name == "switch":
-        return _two_strikes(rate)
-    return _bowl(220.0, 6.0, rate)  # closing
+        return _two_strikes(seconds, rate)
+    return _bowl(220.0, seconds, rate)  # closing
 
 
 def _strike(partials: tuple[tuple[float, float, float], ...], base: float, seconds: float, rate: int) -> np.ndarray:
@@ -73,9 +86,9 @@ def _bowl(base: float, seconds: float, rate: int) -> np.ndarray:
     return _shaped(_strike(_BOWL, base, seconds, rate), rate)
 
 
-def _two_strikes(rate: int) -> np.ndarray:
-    tone = _strike(_BELL, 440.0, 3.0, rate)
-    second = _strike(_BELL, 659.3, 2.55, rate)
+def _two_strikes(seconds: float, rate: int) -> np.ndarray:
+    tone = _strike(_BELL, 440.0, seconds, rate)
+    second = _strike(_BELL, 659.3, seconds - 0.45, rate)
     tone[len(tone) - len(second) :] += second
     return _shaped(tone, rate)
 

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -149,7 +150,7 @@ class Mixer:
     ) -> None:
         import numpy as np
 
-        from voiceguide import chime, loudness
+        from voiceguide import loudness
 
         self.timeline = timeline
         self.options = options
@@ -169,12 +170,11 @@ class Mixer:
         for event in timeline.events:
             if event.sound:
                 self.placements.setdefault(event.sound, []).append(event)
+        made = {  # bells and tones, made on other cores while the clips are read
+            key: _workers().submit(_made_sound, key, options) for key in self.placements if not key.startswith("voice:")
+        }
         for key in self.placements:
-            source, _, name = key.partition(":")
-            if source == "voice":
-                sources[key] = samples(clips[name])
-            else:
-                sources[key] = np.round(chime.sound(key, options) * 32767).astype(np.int16)
+            sources[key] = made[key].result() if key in made else samples(clips[key.partition(":")[2]])
             analyses.start(key, sources[key])
         for events in self.placements.values():
             event = events[0]  # the first decides its level: a phrase is speech or a breath cue
@@ -200,8 +200,17 @@ class Mixer:
             if not np.isfinite(measured) or abs(measured - target) < LEVEL_TOLERANCE:
                 break
             level *= 10 ** ((target - measured) / 20)
-            for key, gain in gains.items():
-                self.sounds[key], kept[key] = _finish(sources[key], peaks[key], gain * level, ceiling, self.rate)
+            keys = list(gains)  # each sound finished on a core of its own
+            finished = _workers().map(
+                _finish,
+                [sources[key] for key in keys],
+                [peaks[key] for key in keys],
+                [gains[key] * level for key in keys],
+                repeat(ceiling),
+                repeat(self.rate),
+            )
+            for key, (sound, share) in zip(keys, finished, strict=True):
+                self.sounds[key], kept[key] = sound, share
         for key, gain in gains.items():
             if key not in self.sounds:  # no round was needed
                 self.sounds[key] = _finish(sources[key], peaks[key], gain * level, ceiling, self.rate)[0]
@@ -235,6 +244,8 @@ class Mixer:
 
     def blocks(self) -> Iterator[np.ndarray | int]:
         """The track in order: arrays of samples, or a count of samples of digital silence."""
+        import numpy as np
+
         for event in self.timeline.events:
             if event.kind == "silence":
                 if self.ambience is None:
@@ -249,7 +260,7 @@ class Mixer:
             if len(sound) != event.length:
                 raise RenderError(f"internal: {event.sound!r} is {len(sound)} samples, planned {event.length}")
             for at in range(0, len(sound), BLOCK):  # a block at a time: a long sound costs no more memory
-                audio = sound[at : at + BLOCK] / 32767.0
+                audio = sound[at : at + BLOCK] * np.float32(1 / 32767)
                 if self.ambience:
                     audio = audio + self.ambience.next(len(audio))
                 yield self._frame(audio, event)
@@ -265,8 +276,9 @@ class Mixer:
             if isinstance(block, int):
                 for at in range(0, block, BLOCK):
                     yield zeros[: min(BLOCK, block - at)]
-            else:
-                yield np.clip(block, -1.0, 1.0).astype(np.float32)
+            else:  # each block is new: clipped where it lies
+                block = block if block.dtype == np.float32 else block.astype(np.float32)
+                yield np.clip(block, -1.0, 1.0, out=block)
 
     def _frame(self, mono: np.ndarray, event: Event | None = None) -> np.ndarray:
         import numpy as np
@@ -277,22 +289,31 @@ class Mixer:
         return np.stack([mono * left, mono * right], axis=1)
 
 
+def _made_sound(key: str, options: Options) -> np.ndarray:
+    """A bell or tone as int16 samples, like a clip's."""
+    import numpy as np
+
+    from voiceguide import chime
+
+    return np.round(chime.sound(key, options) * 32767).astype(np.int16)
+
+
 def _finish(source: np.ndarray, peaks: np.ndarray, scale: float, ceiling: float, rate: int) -> tuple[np.ndarray, float]:
     """A sound at `scale`, its true peaks limited under `ceiling` (int16), and the share of its
-    energy that the limiting kept."""
+    energy that the limiting kept. In float32: a sound's own rounding is far below its int16."""
     import numpy as np
 
     from voiceguide import loudness
 
-    audio = source / 32768.0
+    audio = source * np.float32(1 / 32768)
     needed = loudness.limiter_gain(peaks.astype(np.float32) * np.float32(scale), ceiling, rate)
     kept = 1.0
     if np.any(needed < 1.0):
-        limited = audio * needed
-        kept = float(np.sum(limited**2) / max(np.sum(audio**2), 1e-12))
+        limited = audio * needed.astype(np.float32)
+        kept = float(np.dot(limited, limited)) / max(float(np.dot(audio, audio)), 1e-12)
         audio = limited
-    finished = np.round(np.clip(audio * scale, -1.0, 1.0) * 32767).astype(np.int16)
-    return finished, kept
+    audio *= np.float32(scale * 32767)
+    return np.rint(np.clip(audio, -32767, 32767, out=audio)).astype(np.int16), kept
 
 
 def samples(clip: AudioSegment) -> np.ndarray:
