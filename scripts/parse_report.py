@@ -63,7 +63,7 @@ def check(name: str) -> tuple[int, list[Miss]]:
             found: object = None
             if aspect == "durations":
                 want: object = float(item["seconds"])
-                found = step.seconds if step and step.seconds_from == "text" else None
+                found = step.seconds if step and step.seconds_from in ("text", "rule") else None
                 if step and step.release == want:
                     found = want  # the rest between repetitions: "press 30 s, release 5 s"
                 if step and step.kind == "breath" and step.breath and found is not None:

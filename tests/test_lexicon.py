@@ -77,6 +77,7 @@ def test_breath_patterns(sentence: str, pattern: tuple[float, ...] | None) -> No
         ("Left leg: same as the right.", "mirror", "left", "leg"),
         ("The same as the right, please.", "mirror", "left", None),
         ("Same for the right foot.", "mirror", "right", "foot"),
+        ("Then do the same four stretches on the right arm.", "mirror", "right", "arm"),
     ],
 )
 def test_side_cues(sentence: str, kind: str, side: str | None, part: str | None) -> None:

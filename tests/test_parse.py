@@ -274,3 +274,99 @@ def test_a_paced_breath_then_a_total_time_runs_for_that_time() -> None:
     text = "Breathe in through your nose for 4, then out through your mouth for 6. Repeat for 5 minutes."
     (step,) = parse_text(text, "breath.txt").steps
     assert (step.kind, step.breath, step.seconds, step.repeat) == ("breath", (4.0, 6.0), 300.0, 1)
+
+
+def _sided(text: str) -> list[tuple[str, float, str, int, str | None]]:
+    steps = parse_text(text, "x.txt").steps
+    return [
+        (s.text.split(":")[0], s.seconds, s.seconds_from or "", s.repeat, s.side) for s in steps if s.is_instruction
+    ]
+
+
+def test_a_rule_said_once_times_the_steps_after_it_and_mirrors_the_one_sided() -> None:
+    text = (
+        "Loosen up\n\nThese ease tight legs. Hold each stretch for 40 seconds and do it twice on each side.\n\n"
+        "1. Sit tall on a firm chair.\n"
+        "2. Calf stretch: step your left foot back and press the heel down.\n"
+        "3. Forward fold: hang from the hips with both knees soft. Hold for 1 minute.\n"
+        "4. Thread the needle: cross one ankle over the other knee and lean in.\n"
+    )
+    assert _sided(text) == [
+        ("Sit tall on a firm chair.", 5, "default", 1, None),
+        ("Calf stretch", 40, "rule", 2, "left"),
+        ("Calf stretch", 40, "rule", 2, "right"),
+        ("Forward fold", 60, "text", 2, None),
+        ("Thread the needle", 40, "rule", 2, None),
+        ("Thread the needle", 40, "rule", 2, None),
+    ]
+    announced = [s.announce for s in parse_text(text, "x.txt").steps if s.copy_of is not None]
+    assert announced == ["Now the right side.", "Now the other side."]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # places under a rule that names the act
+            "For every point here, massage in small circles for 2 minutes.\n\n"
+            "- GB20: in the hollows under the base of the skull.\n- Between the eyebrows.\n",
+            [("massage", 120, 1), ("massage", 120, 1)],
+        ),
+        (  # said after the steps: it reaches back, and is not read out at the end
+            "1. Neck tilt: ease your ear toward the shoulder.\n2. Chin tuck: draw the chin straight back.\n\n"
+            "Hold each of these for 25 seconds.\n",
+            [("hold", 25, 1), ("hold", 25, 1)],
+        ),
+        (  # a count stated once
+            "Do every exercise 12 times.\n\nAnkle pumps - point and flex your feet.\n"
+            "Heel lifts - rise onto the balls of your feet.\n",
+            [("position", 3, 12), ("position", 3, 12)],
+        ),
+        (  # not a rule: the sentence is one step that presses several points in turn
+            "Find the three sore spots along the arch of your foot and press each one for 5 seconds.",
+            [("press", 5, 1)],
+        ),
+        (  # exercises named without a verb, under a count; the advice told with the rule is not counted
+            "Do 3 sets of 8 reps of each. Go slowly.\n\n- Wall push-up – hands on the wall at chest height.\n"
+            "- Bridge – hips up, squeeze, lower.\n",
+            [("position", 5, 1), ("position", 3, 24), ("press", 3, 24)],
+        ),
+        (  # how long the whole takes is not a rule
+            "Each of the exercises below takes a minute or two.\n\n1. Rub your palms together.\n",
+            [("massage", 30, 1)],
+        ),
+        (  # a named list item with its own time is a step of its own, not the time of the one before
+            "1. Knee hug – lie back and hug both knees to your chest.\n"
+            "2. Legs up the wall – rest here for 3 minutes.\n",
+            [("position", 5, 1), ("position", 180, 1)],
+        ),
+    ],
+    ids=["points", "after the list", "a count", "one step", "named exercises", "takes", "named item"],
+)
+def test_rules_said_once(text: str, expected: list[tuple[str, float, int]]) -> None:
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.kind, s.seconds, s.repeat) for s in steps if s.is_instruction] == expected
+    assert "Hold each of these" not in " ".join(s.text for s in steps)
+
+
+def test_a_both_sides_step_mirrors_after_the_sentence_that_times_it() -> None:
+    text = (
+        "Lean on a wall and stretch your right calf, on each side.\nHold for 45 seconds.\n\nRoll your ankle in circles."
+    )
+    assert [(s.seconds, s.side) for s in parse_text(text, "x.txt").steps] == [(45, "right"), (45, "left"), (30, None)]
+
+
+def test_points_said_of_both_sides_are_pressed_on_each_side_but_the_midline_once() -> None:
+    text = (
+        "## How\n\nPress each point below for 45 seconds. Work on both sides of the body.\n\n## Points\n\n"
+        "- **HT7** – on the wrist crease, in line with the little finger.\n"
+        "- **Yintang** – between the eyebrows.\n"
+        "- **GB21** – on the top of the shoulder, halfway to the neck.\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.text.split(" –")[0], s.kind, s.seconds, s.copy_of is not None) for s in steps] == [
+        ("HT7", "press", 45, False),
+        ("HT7", "press", 45, True),
+        ("Yintang", "press", 45, False),
+        ("GB21", "press", 45, False),
+        ("GB21", "press", 45, True),
+    ]

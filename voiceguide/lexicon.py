@@ -456,7 +456,8 @@ _MIRROR = re.compile(
     r"(?:other|opposite)\s+(?P<part6>\w+)"
     r"|\b(?:now|then)\s+(?:do|work(?:\s+on)?|massage|stretch|treat)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part7>\w+)"
     r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
-    r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again)\b"
+    r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again"
+    r"|(?:do|repeat) the same(?:\s+\w+)?\s+(?:steps|exercises|stretches|movements|moves|things|sequence|routine))\b"
     r"[^.]{0,30}?\bon\s+(?:the|your)\s+(?P<side>left|right)\s+(?P<part4>\w+)"
     r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
     r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b",

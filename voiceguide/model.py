@@ -44,7 +44,7 @@ class Step:
     text: str
     kind: str = "position"
     seconds: float = 0.0
-    seconds_from: str | None = None  # "text", "default", "override"; None for narrative
+    seconds_from: str | None = None  # "text", "rule" (said once for many), "default", "override"; None: narrative
     repeat: int = 1
     release: float = 0.0  # seconds of rest between repetitions ("press 30 s, release 5 s, 3 times")
     side: str | None = None  # "left", "right" or None
@@ -65,7 +65,7 @@ class Step:
         """A timed hold ends with a chime; a plain pause (getting into position) does not."""
         if not self.is_instruction or self.seconds <= 0:
             return False
-        return self.kind in HOLD_KINDS or self.seconds_from in ("text", "override") or self.repeat > 1
+        return self.kind in HOLD_KINDS or self.seconds_from in ("text", "rule", "override") or self.repeat > 1
 
     @property
     def continuous(self) -> bool:

@@ -427,6 +427,7 @@ class Unit:
     split_tail: bool = False  # split off the end of a sentence ("…, then repeat on the other hand")
     kind: str | None = None  # what a verbless tail does: the kind of the clause it was split from
     sentence: int = 0  # which sentence of the text it came from
+    rule: Rule | None = None  # a time, count or sides stated once for several steps
 
 
 def _words(text: str) -> list[str]:
@@ -720,7 +721,7 @@ def _unit(text: str, line: int, section: str | None, block: Block, block_id: int
     return _read(Unit(text, line, section, block.kind == "item", number=block.number, block=block_id))
 
 
-def _read(unit: Unit) -> Unit:
+def _read(unit: Unit, rules: bool = True) -> Unit:
     """Fill in what the lexicon finds in a unit's text, and whether it is an instruction."""
     text, from_list = unit.text, unit.from_list
     unit.breath = lexicon.find_breath_pattern(text)
@@ -738,7 +739,8 @@ def _read(unit: Unit) -> Unit:
         unit.instruction = True
     if lexicon.PRESCRIPTION.match(text) or (unit.repeat and _only_count(text, unit.repeat)):
         unit.instruction = True  # "Hold: 30 sec  Reps: 3", "5 reps.": the exercise above, timed
-    if _GENERAL_RULE.search(text):
+    unit.rule = _rule_of(unit) if rules else None
+    if unit.rule or _GENERAL_RULE.search(text):
         unit.instruction = False  # "…for each stretch unless noted otherwise": how to read the rest
     stage = lexicon.STAGE_DIRECTION.search(text)
     if stage and not unit.instruction and unit.durations and lexicon.find_durations(stage.group(0)):
@@ -765,6 +767,140 @@ _GENERAL_RULE = re.compile(
     r"(?:stretches|exercises|points|poses|movements)\b",
     re.IGNORECASE,
 )
+_RULE_SCOPE = re.compile(
+    r"\bunless (?:noted|otherwise|stated|told|indicated|shown)\b"
+    r"|\b(?:each|every|all)\s+(?:of\s+)?(?:the\s+|these\s+|those\s+|your\s+)?(?:following\s+|other\s+)?"
+    r"(?:stretch|exercise|point|pose|position|posture|movement|move|spot|technique|hold)(?:es|s)?\b"
+    r"|\beach one\b(?=[^.]*\b(?:twice|times|on each|on both|per)\b)"
+    r"|\b(?:each|all) of (?:these|them|those)\b|\bof each\s*(?:[.;,]|$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A time, a count or both sides stated once for the steps it governs."""
+
+    seconds: float | None
+    release: float
+    repeat: int | None
+    each_side: bool
+    kind: str | None  # press, massage or hold when the rule names the act
+    every_side: bool = False  # "each stretch … on each side": every exercise has two sides
+
+
+def _rule_of(unit: Unit) -> Rule | None:
+    """ "Hold each stretch for 30 seconds and repeat 3 times on each side.", "For each point
+    below, press for one minute.": said of a kind of step, near the sentence's start, with a
+    time, a count or both sides in it."""
+    scope = _RULE_SCOPE.search(unit.text)
+    each_side = bool(unit.side_cue and unit.side_cue.kind == "each")
+    if not scope or unit.step_range or unit.breath or not (unit.durations or unit.repeat or each_side):
+        return None
+    if _TAKES.search(unit.text):
+        return None  # "Each of the techniques below takes a minute or two": how long, not how to
+    opening = _CONDITION_CLAUSE.match(unit.text)  # "Unless your therapist says otherwise, hold each…"
+    start = opening.end() if opening and opening.end() <= scope.start() else 0
+    lead = unit.text[start : scope.start()]
+    for found in [*unit.durations, *([unit.repeat] if unit.repeat else [])]:
+        lead = lead.replace(found.phrase, " ")  # "Do 2 sets of 10 reps of each exercise."
+    before = [w for w in _words(lead) if w not in _FILLER and w not in ("of", "for", "on", "with")]
+    if len(before) > 3 and not scope.group(0).lower().startswith("unless"):
+        return None  # "Find three points along the arch and press each one for 5 seconds": one step
+    hold, release = _hold_and_release(unit)
+    kind = kind_of(unit.text)
+    return Rule(
+        seconds=hold,
+        release=release,
+        repeat=max(1, int(unit.repeat.value)) if unit.repeat else None,
+        each_side=each_side,
+        kind=kind if kind in ("press", "massage", "hold") else None,
+        every_side=each_side and not scope.group(0).lower().startswith(("unless", "each of", "all of")),
+    )
+
+
+def _joined(first: Rule | None, second: Rule) -> Rule:
+    """ "Hold every stretch for 20 seconds. Do each one twice.": one rule told in two sentences."""
+    if first is None:
+        return second
+    return Rule(
+        seconds=second.seconds if second.seconds is not None else first.seconds,
+        release=second.release or first.release,
+        repeat=second.repeat or first.repeat,
+        each_side=first.each_side or second.each_side,
+        kind=second.kind or first.kind,
+        every_side=first.every_side or second.every_side,
+    )
+
+
+_THROUGHOUT = re.compile(
+    r"\b(?:throughout|the whole (?:time|way through|routine|session)|all the way through|at all times)\b"
+    r"|\b(?:during|in|through|as you hold) (?:each|every|all)\b",
+    re.IGNORECASE,
+)
+_SETUP = frozenset(
+    ["sit", "stand", "lie", "kneel", "get", "settle", "begin", "start", "find", "come", "close", "relax"]
+)
+_ONE_SIDED = re.compile(
+    r"\b(?:one|a) (?:leg|arm|foot|hand|knee|hip|shoulder|ankle|wrist|elbow|heel|side)\b", re.IGNORECASE
+)
+_PLACE_START = re.compile(  # "the hollow behind the knee", "three finger widths above the wrist"
+    r"^(?:the|a|an|on|in|at|between|below|above|under|beneath|just|where|along|behind|beside|inside|outside|"
+    r"over|near|halfway|midway|top|bottom|centre|center|middle|base|tip|edge|back|front|side|web|hollow|one|two|three|four|five|about)\b",
+    re.IGNORECASE,
+)
+
+
+def _governs(rule: Rule, step: Step) -> bool:
+    """A rule times the exercises after it, not the getting ready ("Sit tall in a chair."),
+    breathing, rests or directives."""
+    if step.kind not in ("position", "press", "massage", "hold"):
+        return False
+    if _LABEL.match(step.text):
+        return True  # "Chin tuck: draw your chin back.": a named exercise
+    lead = [w for w in _words(step.text) if w not in _FILLER][:1]
+    if lead == ["find"] and rule.kind in ("press", "massage"):
+        return True  # "Find the web between thumb and finger." under "Press each point…": the point
+    return not (lead and lead[0] in _SETUP)
+
+
+def _under_rule(step: Step, rule: Rule) -> Step:
+    """A step given the rule's time and count where its own text gives none, and breathing. A
+    movement counted quickly ("Do this 10 times.") keeps its own pace."""
+    if rule.seconds is not None and step.seconds_from == "default" and step.repeat <= QUICK_REPS_FROM:
+        kind = (rule.kind or "hold") if step.kind == "position" else step.kind
+        step = replace(step, kind=kind, seconds=rule.seconds, seconds_from="rule", release=step.release or rule.release)
+    if rule.repeat and step.repeat == 1:
+        step = replace(step, repeat=rule.repeat)
+        if step.seconds_from == "default":
+            step = replace(step, seconds=_counted_seconds(rule.repeat))
+    if step.kind in HOLD_BREATH_KINDS and step.breath is None:
+        step = replace(step, breath=DEFAULT_BREATH, breath_from="default")
+    return step
+
+
+def _names_an_exercise(unit: Unit) -> bool:
+    """ "- Arm circles – big circles forwards." under "Repeat each movement 10 times"."""
+    return (
+        unit.from_list
+        and bool(_LABEL.match(unit.text))
+        and not _ADVICE_LABEL.match(unit.text)
+        and not _CONDITION.search(unit.text)
+    )
+
+
+_NAME_BEFORE = re.compile(r"^\s*[^:.!?]{1,40}[:–—]\s+")  # "LI4 (Hegu): in the web…"
+
+
+def _names_a_place(unit: Unit) -> bool:
+    """ "- The inner corner of the eyebrow." under "Press each point for a minute": a point."""
+    text = _NAME_BEFORE.sub("", _LABEL.sub("", unit.text))
+    words = _words(text)
+    return (
+        unit.from_list and 0 < len(words) <= 20 and bool(_PLACE_START.match(words[0])) and not _CONDITION.search(text)
+    )
+
+
 _OPTIONAL = re.compile(
     r"\bif (?:you(?:'ve| have)? (?:got |have )?(?:the )?time|you (?:like|want|wish|prefer)|time allows)\b", re.I
 )
@@ -776,7 +912,8 @@ _FREQUENCY = re.compile(
     r"\b(?:every|each|once|twice|\w+ times|\d+\s*x)\s+(?:a\s+|per\s+)?(?:hour|day|morning|evening|night|week)s?\b"
     r"|\b(?:daily|weekly|nightly)\b|\bevery (?:few |couple of )?(?:hours?|days?)\b|\bhour or two\b"
     r"|\bin the (?:morning|evening)\b|\bbefore (?:bed|bedtime|sleep)\b|\bat night\b"
-    r"|\bafter (?:meals|eating|dinner|lunch|breakfast)\b",
+    r"|\bafter (?:meals|eating|dinner|lunch|breakfast)\b"
+    r"|\b(?:after|before) (?:a|your|each) (?:walk|run|workout|shower|bath|ride|swim|game|training|shift)\b",
     re.IGNORECASE,
 )
 
@@ -876,6 +1013,12 @@ def _is_modifier(unit: Unit) -> bool:
     return False
 
 
+# A label that times or places the step before ("Each side: hold 30 s", "Then – 5 reps")
+_TIMING_LABEL = re.compile(
+    r"\b(?:time|duration|reps|sets|repetitions|rounds|sides?|each|per|both|left|right|leg|arm|foot|hand|then|now|"
+    r"next|hold|rest|relax|repeat|tip|note|option)\b",
+    re.IGNORECASE,
+)
 _REPEAT_HEAD = re.compile(
     r"^\s*(?:(?:then|now|and|i)\s+)*(?:(?:inhale|breathe in|breathe) again,?\s+and\s+)?"
     r"(?:repeat|do|perform|complete|aim for|try|continue)\b"
@@ -901,6 +1044,52 @@ class _Builder:
     phases_at: int | None = None  # the step those phases make up
     whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
     seen_instruction: bool = False
+    rule: Rule | None = None  # the rule in force
+    rule_block: int = -1  # the paragraph it was stated in
+    ruled: list[tuple[int, Rule]] = field(default_factory=list)  # steps the rule will time
+    pending: list[tuple[list[int], str | None]] = field(default_factory=list)  # to mirror, with the part
+
+    def flush(self, block: int | None = None) -> None:
+        """Finish the steps before the next one (of paragraph or item `block`): now that no later
+        sentence can time them, those that asked for both sides are mirrored, and the rule in
+        force times each finished paragraph or item."""
+        if self.pending:
+            block = None  # what is copied is finished first
+        finished, self.ruled = (
+            [e for e in self.ruled if block is None or self.block_of.get(e[0]) != block],
+            [e for e in self.ruled if block is not None and self.block_of.get(e[0]) == block],
+        )
+        items: list[tuple[list[int], Rule]] = []
+        for position, rule in finished:  # a named exercise ("Heel lifts - rise…") starts an item of its own
+            named = _LABEL.match(self.steps[position].text)
+            if items and self.block_of.get(items[-1][0][-1]) == self.block_of.get(position) and not named:
+                items[-1][0].append(position)
+            else:
+                items.append(([position], rule))
+        for item, rule in items:
+            self._rule(item, rule)
+        for scope, part in self.pending:
+            _add_mirrored(self, scope, part)
+        if self.pending:
+            self.side = None  # both sides are done: what follows is on neither unless it says so
+        self.pending = []
+
+    def _rule(self, item: list[int], rule: Rule) -> None:
+        """A rule times the exercise a paragraph or list item describes: its last step, the ones
+        before it getting ready for it ("Sit on the edge of a chair. Lean forward…"). Both sides:
+        the whole item again, on the other side."""
+        governed = [p for p in item if _governs(rule, self.steps[p])]
+        if not governed:
+            return
+        self.steps[governed[-1]] = _under_rule(self.steps[governed[-1]], rule)
+        texts = [self.steps[p].text for p in item]
+        named = bool(_LABEL.match(texts[0]) or _NAME_BEFORE.match(texts[0]))  # not "Then walk for 2 minutes"
+        one_sided = any(map(_one_sided, texts)) or (
+            rule.every_side and named and not any(map(_SYMMETRIC.search, texts))
+        )
+        copied = {s.copy_of for s in self.steps} | {p for scope, _ in self.pending for p in scope}
+        if rule.each_side and one_sided and not copied & set(item):
+            self.pending.append((item, "side"))
 
     def add(self, step: Step, unit: Unit | None = None) -> None:
         self.steps.append(step)
@@ -924,6 +1113,7 @@ def parse_text(text: str, source: str = "") -> Routine:
     b = _Builder()
     for at, unit in enumerate(units):
         if unit.section != b.run_section:
+            b.flush()
             b.run, b.run_section, b.side, b.part = [], unit.section, None, None
         previous = _last_instruction(b)
         same_block = previous is not None and b.block_of.get(previous) == unit.block
@@ -935,6 +1125,7 @@ def parse_text(text: str, source: str = "") -> Routine:
         )
         rounds = _rounds_of_list(b, unit, previous)
         if rounds:
+            b.flush()
             _repeat_rounds(b, unit, rounds, "Round {}.")
             continue
         phase = lexicon.breath_phase(unit.text) if unit.instruction else None
@@ -946,16 +1137,24 @@ def parse_text(text: str, source: str = "") -> Routine:
             previous = None  # "1. Breathe out slowly.": a numbered step of its own, not said with the one before
         group = _movement_of(b, unit, previous)
         if group:
+            b.flush()
             _repeat_rounds(b, unit, group, "{} time.")
             continue
         if previous is not None and _times_previous(unit, b.steps[previous], same_block, next_block):
             b.steps[previous] = _merge(b.steps[previous], unit)
             if unit.side_cue and unit.side_cue.kind == "each":
                 scope = [p for p in b.run if b.block_of.get(p) == unit.block] or [previous]
-                _add_mirrored(b, scope, unit.side_cue.part)
+                b.pending = [entry for entry in b.pending if not set(entry[0]) & set(scope)]
+                b.pending.append((scope, unit.side_cue.part))
             continue
         if _bare_time(unit) and _time_the_last(b, unit):
             continue
+        copies = unit.step_range or (unit.side_cue and unit.side_cue.kind != "each")
+        b.flush(None if copies else unit.block)  # what follows is a step of its own; copies of finished ones
+        general = _said_of_all(b, unit, units[at + 1 :])
+        if general is None:
+            continue
+        unit = general
         if not unit.instruction:
             kind = "note" if b.seen_instruction else "intro"
             b.add(Step(text=unit.text, kind=kind, section=unit.section, source_line=unit.line), unit)
@@ -997,7 +1196,11 @@ def parse_text(text: str, source: str = "") -> Routine:
             if opening and (opening[0] == "in" or (opening == phase and opening[0] == "out")):
                 b.phases, b.phases_at = [opening], len(b.steps) - 1
             if cue and cue.kind == "each":
-                _add_mirrored(b, [len(b.steps) - 1], cue.part)
+                b.pending.append(([len(b.steps) - 1], cue.part))
+            aside = _ASIDE_SECTION.search(unit.section or "")
+            if b.rule is not None and unit.block != b.rule_block and not aside:  # not the advice told with it
+                b.ruled.append((len(b.steps) - 1, b.rule))
+    b.flush()
     steps = _number(b.steps)
     title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
     return Routine(title=title or _title_from(source), steps=steps, source=source)
@@ -1082,6 +1285,9 @@ def _times_previous(unit: Unit, previous: Step, same_block: bool, next_block: bo
     in the same paragraph or list item, or the one right after it with nothing between."""
     if not (same_block or next_block):
         return False
+    label = _LABEL.match(unit.text)
+    if not same_block and unit.from_list and label and not _TIMING_LABEL.search(label.group(0)):
+        return False  # "6. Legs up the wall – rest here for 3 minutes.": an exercise of its own
     if unit.instruction:
         if not _is_modifier(unit):
             return False
@@ -1166,6 +1372,113 @@ def _with_breath(step: Step, unit: Unit) -> Step:
 
 
 _HOLDING_BREATH = re.compile(r"\bhold (?:your|the|this) breath\b", re.IGNORECASE)
+
+
+def _said_of_all(b: _Builder, unit: Unit, after: list[Unit]) -> Unit | None:
+    """Take in what a sentence says of all the steps: a rule (None when it is said of the steps
+    before, and nothing is left to say), or the unit as it is to be read from here on."""
+    last = _last_instruction(b)
+    if unit.rule is not None and (unit.number is not None or (last is not None and b.block_of[last] == unit.block)):
+        # "2. Press each one for 5 seconds.", "Find the points… Press each point for 30 s.": a step
+        return _read(replace(unit, rule=None), rules=False)
+    if unit.rule is not None and _rule_looks_back(b, unit, after):
+        _rule_back(b, unit, unit.rule)
+        return None
+    if unit.rule is not None:
+        b.rule = _joined(b.rule, unit.rule) if b.rule_block == unit.block else unit.rule
+        b.rule_block = unit.block
+    elif b.rule and b.rule_block == unit.block and unit.durations and _BETWEEN.search(unit.text):
+        b.rule = replace(b.rule, release=unit.durations[0].value)  # "Rest for 30 seconds between sets."
+        return replace(unit, instruction=False)
+    elif b.rule and b.rule_block == unit.block and not unit.durations and _BOTH_SIDES.search(unit.text):
+        b.rule = replace(b.rule, each_side=True, every_side=True)  # "…for one minute. Work on both sides."
+        return replace(unit, instruction=False)
+    elif (
+        b.rule
+        and not unit.instruction
+        and not _ASIDE_SECTION.search(unit.section or "")
+        and (_names_a_place(unit) or _names_an_exercise(unit))
+    ):
+        return replace(unit, instruction=True, kind=b.rule.kind)  # a point or an exercise in a list the rule times
+    elif not b.seen_instruction and _accompanies(unit) and _THROUGHOUT.search(unit.text):
+        return replace(unit, instruction=False)  # "Breathe slowly throughout.": for all that follows
+    elif _both_sides_from_now(b, unit):
+        # "Do both sides." among the guidelines, with nothing one-sided before it: the exercises after
+        b.rule = _joined(b.rule, Rule(None, 0.0, None, each_side=True, kind=None))
+        return replace(unit, instruction=False)
+    return unit
+
+
+def _both_sides_from_now(b: _Builder, unit: Unit) -> bool:
+    """ "Do both sides." among guidelines, with nothing one-sided before it to repeat and no
+    word reaching back ("Do both stretches on each side", "Repeat on both legs"): a rule."""
+    if not _is_each_directive(unit) or _AGAIN.search(unit.text):
+        return False
+    assert unit.side_cue is not None
+    rest = _REPEAT_ONLY_WORDS.sub(" ", unit.text.replace(unit.side_cue.phrase, " "))
+    return not _words(rest) and not any(b.steps[p].side or _one_sided(b.steps[p].text) for p in b.run)
+
+
+# Sections whose lists are not exercises: "Do not press on:", "What you need", "Safety tips"
+_ASIDE_SECTION = re.compile(
+    r"\b(?:not|never|avoid|don't|do not|caution|warning|need|needed|equipment|tips?|notes?|safety|precautions?|"
+    r"contraindications?|when to|who should|benefits?|faq|questions)\b",
+    re.IGNORECASE,
+)
+_BOTH_SIDES = re.compile(r"\b(?:on )?(?:both|each) sides?\b|\b(?:left|right) and (?:left|right)\b", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween (?:each |the )?(?:sets|reps|rounds|repetitions|each)\b", re.IGNORECASE)
+_AGAIN = re.compile(r"\b(?:repeat\w*|again|same)\b", re.IGNORECASE)
+
+
+def _one_sided(text: str) -> bool:
+    """ "Bend your right knee", "Cross one leg over the other": a step done on one side at a time
+    (not "drop your knees to one side, then the other", which does both)."""
+    if _BOTH_IN_TURN.search(text):
+        return False
+    return lexicon.first_side(text) is not None or bool(_ONE_SIDED.search(text))
+
+
+_SYMMETRIC = re.compile(
+    r"\bboth (?:legs|arms|knees|feet|hands|sides|shoulders|hips|heels|elbows)\b|\bcent(?:re|er)\b|\bmidline\b"
+    r"|\bno sides?\b|\b(?:lie|lying) (?:flat )?on your (?:back|front|stomach)\b|\beither side of\b"
+    r"|\b(?:between the eyebrows|navel|breastbone|sternum|chin|upper lip|top of (?:the|your) head|crown)\b",
+    re.IGNORECASE,
+)
+_BOTH_IN_TURN = re.compile(
+    r"\b(?:then|and) (?:to |on |over )?the other(?! (?:knee|ankle|hand|foot|leg|arm|thigh|shoulder))\b"
+    r"|\bside to side\b|\balternat\w*",
+    re.IGNORECASE,
+)
+
+
+def _rule_looks_back(b: _Builder, unit: Unit, after: list[Unit]) -> bool:
+    """ "Hold each of these for 20 seconds." after a section's steps, with none after it in the
+    section; a rule that does not point back ("each stretch") only when no step follows at all."""
+    rule = unit.rule
+    assert rule is not None
+    if _POINTS_BACK.search(unit.text):
+        return any(s.is_instruction and s.section == unit.section for s in b.steps)
+    return any(s.is_instruction for s in b.steps) and not any(
+        u.instruction or (rule.kind is not None and _names_a_place(u)) for u in after
+    )
+
+
+_POINTS_BACK = re.compile(r"\b(?:these|those|them|above)\b", re.IGNORECASE)
+
+
+def _rule_back(b: _Builder, unit: Unit, rule: Rule) -> None:
+    """The rule given to the section's steps before it (all steps before, said in a section of
+    its own); both sides: the one-sided ones again, on the other side ("…, and do both sides
+    where it applies"), unless they were done on both sides already."""
+    b.flush()
+    own = any(s.is_instruction and s.section == unit.section for s in b.steps)
+    for position, step in enumerate(b.steps):
+        if (step.section == unit.section or not own) and _governs(rule, step):
+            b.steps[position] = _under_rule(step, rule)
+    copied = {s.copy_of for s in b.steps}
+    one_sided = [p for p in b.run if _one_sided(b.steps[p].text) and p not in copied]
+    if rule.each_side and unit.side_cue and one_sided:
+        _mirror(b, unit, unit.side_cue, one_sided)
 
 
 def _instruction(unit: Unit, b: _Builder) -> Step:
