@@ -78,6 +78,7 @@ def test_breath_patterns(sentence: str, pattern: tuple[float, ...] | None) -> No
         ("The same as the right, please.", "mirror", "left", None),
         ("Same for the right foot.", "mirror", "right", "foot"),
         ("Then do the same four stretches on the right arm.", "mirror", "right", "arm"),
+        ("Then repeat on the left.", "mirror", "left", None),
     ],
 )
 def test_side_cues(sentence: str, kind: str, side: str | None, part: str | None) -> None:

@@ -370,3 +370,17 @@ def test_points_said_of_both_sides_are_pressed_on_each_side_but_the_midline_once
         ("GB21", "press", 45, False),
         ("GB21", "press", 45, True),
     ]
+
+
+def test_a_rule_times_the_exercise_before_its_side_is_repeated() -> None:
+    text = (
+        "Hold each stretch for 35 seconds.\n\n"
+        "1. Calf stretch: step your left foot back and press the heel down. Then repeat on the right.\n"
+        "2. Hamstring stretch: lean forward over your straight leg.\n"
+    )
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.kind, s.seconds, s.side) for s in steps if s.is_instruction] == [
+        ("press", 35, "left"),
+        ("press", 35, "right"),
+        ("hold", 35, None),
+    ]

@@ -459,6 +459,8 @@ _MIRROR = re.compile(
     r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again"
     r"|(?:do|repeat) the same(?:\s+\w+)?\s+(?:steps|exercises|stretches|movements|moves|things|sequence|routine))\b"
     r"[^.]{0,30}?\bon\s+(?:the|your)\s+(?P<side>left|right)\s+(?P<part4>\w+)"
+    # "Then repeat on the right.": a side named, no part
+    r"|\b(?:repeat|do (?:it|this|the same) again)\s+on\s+(?:the|your)\s+(?P<side6>left|right)(?:\s+side)?\s*[.!]?\s*$"
     r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
     r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b",
     re.IGNORECASE,
@@ -510,7 +512,8 @@ def find_side_cue(text: str) -> SideCue | None:
         part = part or match.group("part6") or match.group("part7") or match.group("part9")
         if match.group("part2"):  # "swap feet": the feet, but "switch sides" names no part
             part = None if match.group("part2").lower().startswith("side") else match.group("part2")
-        side = match.group("side").lower() if match.group("side") else None
+        named_side = match.group("side") or match.group("side6")
+        side = named_side.lower() if named_side else None
         if match.group("side5"):
             side, part = match.group("side5").lower(), match.group("part8").split()[0]
         if match.group("from") or match.group("to"):  # "Left leg: same as the right."
