@@ -384,3 +384,10 @@ def test_a_rule_times_the_exercise_before_its_side_is_repeated() -> None:
         ("press", 35, "right"),
         ("hold", 35, None),
     ]
+
+
+def test_a_title_over_a_subtitle_is_the_title_not_a_step() -> None:
+    text = "NECK CARE - HOME PROGRAMME\nOutpatient Physiotherapy\n\nTurn your head slowly to the right."
+    routine = parse_text(text, "x")
+    assert routine.title == "NECK CARE - HOME PROGRAMME"
+    assert [(s.kind, s.text) for s in routine.steps[:1]] == [("intro", "Outpatient Physiotherapy")]

@@ -144,6 +144,14 @@ def blocks_of(text: str) -> list[Block]:
             if len(para) == 1 and (_is_title_line(joined) or opening_title) and (not blocks or _title_case(joined)):
                 blocks.append(Block("heading", joined.rstrip(":"), para[0][0], level=1 if not blocks else 3))
                 joined = ""
+            elif (
+                not blocks
+                and len(para) == 2
+                and all(_is_title_line(t) and _title_case(t) for t in map(clean_inline, [first, para[1][1]]))
+            ):
+                # a title over a subtitle ("Physiotherapy Department") on the first two lines
+                blocks.append(Block("heading", first.rstrip(":"), para[0][0], level=1))
+                joined, offsets = _join(para[1:])
             elif len(para) > 1 and _is_title_line(first) and len(first.split()) <= 6 and para[1][1][:1].isupper():
                 # "Finishing stretch" on its own line, the text under it starting on the next
                 blocks.append(Block("heading", first.rstrip(":"), para[0][0], level=3))
