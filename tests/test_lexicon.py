@@ -158,3 +158,8 @@ def test_side_cues_need_a_side_to_go_to(sentence: str, kind: str | None) -> None
 def test_counts_read_with_what_follows(sentence: str, count: int | None) -> None:
     found = lexicon.find_repeat(sentence)
     assert (found.value if found else None) == count
+
+
+def test_a_number_before_a_body_part_is_not_a_breath_count() -> None:
+    assert lexicon.breath_phase("Sit down and rest one foot across the other knee.", after_action=True) is None
+    assert lexicon.breath_phase("Then rest for two.") == ("hold", 2.0)

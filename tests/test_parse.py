@@ -391,3 +391,17 @@ def test_a_title_over_a_subtitle_is_the_title_not_a_step() -> None:
     routine = parse_text(text, "x")
     assert routine.title == "NECK CARE - HOME PROGRAMME"
     assert [(s.kind, s.text) for s in routine.steps[:1]] == [("intro", "Outpatient Physiotherapy")]
+
+
+def test_a_rule_ends_with_its_list_and_never_times_what_the_text_says_not_to_hold() -> None:
+    text = (
+        "## Equipment\n\n- A mat\n- A ball\n\n## The routine\n\nRoll each area for 45 seconds.\n\n"
+        "1. Calves – roll from ankle to knee.\n2. Quick flicks – do not hold these.\n\n"
+        "Drink some water when you are finished.\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.text.split(" –")[0], s.seconds, s.seconds_from) for s in steps] == [
+        ("Calves", 45, "rule"),
+        ("Quick flicks", 30, "default"),
+        ("Drink some water when you are finished.", 5, "default"),
+    ]

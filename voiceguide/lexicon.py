@@ -334,6 +334,7 @@ _PHASE = re.compile(
     rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,60}}?\b(?:for|to|of)?\s*"
     r"(?:(?:a|the) (?:slow |mental |silent |steady )?count of )?"
     rf"(?P<n>{NUM})\b(?![.,]?\d)(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths)\b)"
+    r"(?!\s+(?:foot|feet|hands?|legs?|arms?|knees?|sides?|fingers?|thumbs?|toes?|of|at)\b)"  # "rest one foot on…"
     r"(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
     re.IGNORECASE,
 )

@@ -692,7 +692,7 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
         if block.kind == "heading":
             if title is None and not units and (block.level == 1 or position == 0):
                 title = block.text
-            elif not (_GENERIC_HEADING.match(block.text) and section is not None):
+            elif not (_GENERIC_HEADING.match(block.text) and section and not _ASIDE_SECTION.search(section)):
                 section = block.text  # "How to do it" under "Spirit Gate (HT7)" keeps the point's name
             continue
         pieces = [(_line_at(block, offset), s) for offset, s in sentences(block.text)]
@@ -778,8 +778,8 @@ _GENERAL_RULE = re.compile(
 _RULE_SCOPE = re.compile(
     r"\bunless (?:noted|otherwise|stated|told|indicated|shown)\b"
     r"|\b(?:each|every|all)\s+(?:of\s+)?(?:the\s+|these\s+|those\s+|your\s+)?(?:following\s+|other\s+)?"
-    r"(?:stretch|exercise|point|pose|position|posture|movement|move|spot|technique|hold)(?:es|s)?\b"
-    r"|\beach one\b(?=[^.]*\b(?:twice|times|on each|on both|per)\b)"
+    r"(?:stretch|exercise|point|pose|position|posture|movement|move|spot|technique|hold|contraction|squeeze|zone|"
+    r"area|region|muscle(?: group)?|one)(?:es|s)?\b"
     r"|\b(?:each|all) of (?:these|them|those)\b|\bof each\s*(?:[.;,]|$)",
     re.IGNORECASE,
 )
@@ -846,6 +846,10 @@ _THROUGHOUT = re.compile(
     r"|\b(?:during|in|through|as you hold) (?:each|every|all)\b",
     re.IGNORECASE,
 )
+_NEGATIVE = re.compile(
+    r"^\W*(?:do not|don't|never|avoid|no need)\b|\b(?:do not|don't|no need to|never) (?:hold|pause|stay)\b",
+    re.IGNORECASE,
+)
 _SETUP = frozenset(
     ["sit", "stand", "lie", "kneel", "get", "settle", "begin", "start", "find", "come", "close", "relax"]
 )
@@ -862,8 +866,8 @@ _PLACE_START = re.compile(  # "the hollow behind the knee", "three finger widths
 def _governs(rule: Rule, step: Step) -> bool:
     """A rule times the exercises after it, not the getting ready ("Sit tall in a chair."),
     breathing, rests or directives."""
-    if step.kind not in ("position", "press", "massage", "hold"):
-        return False
+    if step.kind not in ("position", "press", "massage", "hold") or _NEGATIVE.search(step.text):
+        return False  # "Do not hold these.", "Never press on a bruise."
     if _LABEL.match(step.text):
         return True  # "Chin tuck: draw your chin back.": a named exercise
     lead = [w for w in _words(step.text) if w not in _FILLER][:1]
@@ -1054,6 +1058,7 @@ class _Builder:
     seen_instruction: bool = False
     rule: Rule | None = None  # the rule in force
     rule_block: int = -1  # the paragraph it was stated in
+    rule_listed: bool = False  # it has timed a list, which a paragraph after ends
     ruled: list[tuple[int, Rule]] = field(default_factory=list)  # steps the rule will time
     pending: list[tuple[list[int], str | None]] = field(default_factory=list)  # to mirror, with the part
 
@@ -1208,6 +1213,7 @@ def parse_text(text: str, source: str = "") -> Routine:
             aside = _ASIDE_SECTION.search(unit.section or "")
             if b.rule is not None and unit.block != b.rule_block and not aside:  # not the advice told with it
                 b.ruled.append((len(b.steps) - 1, b.rule))
+                b.rule_listed = b.rule_listed or unit.from_list
     b.flush()
     steps = _number(b.steps)
     title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
@@ -1385,6 +1391,8 @@ _HOLDING_BREATH = re.compile(r"\bhold (?:your|the|this) breath\b", re.IGNORECASE
 def _said_of_all(b: _Builder, unit: Unit, after: list[Unit]) -> Unit | None:
     """Take in what a sentence says of all the steps: a rule (None when it is said of the steps
     before, and nothing is left to say), or the unit as it is to be read from here on."""
+    if b.rule_listed and not unit.from_list:
+        b.rule, b.rule_listed = None, False  # "Drink some water when you are finished." after the list
     last = _last_instruction(b)
     if unit.rule is not None and (unit.number is not None or (last is not None and b.block_of[last] == unit.block)):
         # "2. Press each one for 5 seconds.", "Find the points… Press each point for 30 s.": a step
