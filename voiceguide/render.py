@@ -170,7 +170,7 @@ class Mixer:
         for event in timeline.events:
             if event.sound:
                 self.placements.setdefault(event.sound, []).append(event)
-        made = {  # bells and tones, made on other cores while the clips are read
+        made = {  # bells and tones, made on other cores while the clips' analyses are read
             key: _workers().submit(_made_sound, key, options) for key in self.placements if not key.startswith("voice:")
         }
         for key in self.placements:
