@@ -195,12 +195,9 @@ class Mixer:
         # 0.1 LU, and measured, not assumed, in the tests that decode the file).
         kept = dict.fromkeys(gains, 1.0)
         self.sounds: dict[str, np.ndarray] = {}
-        for _ in range(LEVEL_ROUNDS):
-            measured = self._measure(steps, {key: level * level * kept[key] for key in gains})
-            if not np.isfinite(measured) or abs(measured - target) < LEVEL_TOLERANCE:
-                break
-            level *= 10 ** ((target - measured) / 20)
-            keys = list(gains)  # each sound finished on a core of its own
+
+        def finish_all() -> None:  # each sound finished on a core of its own
+            keys = list(gains)
             finished = _workers().map(
                 _finish,
                 [sources[key] for key in keys],
@@ -211,9 +208,15 @@ class Mixer:
             )
             for key, (sound, share) in zip(keys, finished, strict=True):
                 self.sounds[key], kept[key] = sound, share
-        for key, gain in gains.items():
-            if key not in self.sounds:  # no round was needed
-                self.sounds[key] = _finish(sources[key], peaks[key], gain * level, ceiling, self.rate)[0]
+
+        for _ in range(LEVEL_ROUNDS):
+            measured = self._measure(steps, {key: level * level * kept[key] for key in gains})
+            if not np.isfinite(measured) or abs(measured - target) < LEVEL_TOLERANCE:
+                break
+            level *= 10 ** ((target - measured) / 20)
+            finish_all()
+        if not self.sounds:  # no round was needed
+            finish_all()
         self.ambience = Ambience(options.ambience, self.rate, level) if options.ambience else None
 
     def _measure(self, steps: dict[tuple[str, int], np.ndarray], scales: dict[str, float]) -> float:
