@@ -1,0 +1,155 @@
+"""The steps made so far and what the step-making pass needs to know about them (the side in
+force, the run of steps since a side was named, numbered items, the rule in force), and how a
+single unit becomes a step with its defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from voiceguide import lexicon
+from voiceguide.model import Step
+from voiceguide.parse.grammar import kind_of
+from voiceguide.parse.units import Rule, Unit, hold_and_release
+
+# Seconds a step gets when its text names none, by what it asks for (see README).
+DEFAULT_SECONDS = {
+    "position": 5.0,
+    "press": 30.0,
+    "massage": 30.0,
+    "hold": 20.0,
+    "rest": 10.0,
+    "breath": 20.0,
+}
+
+
+PASS_SECONDS = 10.0  # one pass of a counted, untimed movement ("thumb walk a few times")
+
+
+QUICK_REPS_FROM = 3  # more repetitions than this are quick ones ("open and close your hand 10 times")
+
+
+QUICK_REP_SECONDS = 3.0
+
+
+DEFAULT_BREATH = (4.0, 6.0)
+
+
+HOLD_BREATH_KINDS = frozenset({"press", "hold"})  # get breath prompts even when unmentioned
+
+
+@dataclass
+class Draft:
+    steps: list[Step] = field(default_factory=list)
+    run: list[int] = field(default_factory=list)  # positions of instructions since the last side change
+    run_section: str | None = None
+    side: str | None = None
+    part: str | None = None
+    numbered: dict[int, list[int]] = field(default_factory=dict)  # list number → step positions
+    block_of: dict[int, int] = field(default_factory=dict)  # step position → its source block
+    sentence_of: dict[int, int] = field(default_factory=dict)  # step position → its source sentence
+    saved_run: list[int] = field(default_factory=list)  # the run before a plain switch
+    phases: list[tuple[str, float]] = field(default_factory=list)  # a breath being told phase by phase
+    phases_at: int | None = None  # the step those phases make up
+    whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
+    seen_instruction: bool = False
+    rule: Rule | None = None  # the rule in force
+    rule_block: int = -1  # the paragraph it was stated in
+    rule_listed: bool = False  # it has timed a list, which a paragraph after ends
+    ruled: list[tuple[int, Rule]] = field(default_factory=list)  # steps the rule will time
+    pending: list[tuple[list[int], str | None]] = field(default_factory=list)  # to mirror, with the part
+
+    def add(self, step: Step, unit: Unit | None = None) -> None:
+        self.steps.append(step)
+        if unit is not None:
+            self.block_of[len(self.steps) - 1] = unit.block
+            self.sentence_of[len(self.steps) - 1] = unit.sentence
+        if step.is_instruction:
+            self.seen_instruction = True
+            self.run.append(len(self.steps) - 1)
+            self.whole_run.append(len(self.steps) - 1)
+            if unit is not None and unit.number is not None:
+                first = self.numbered.get(1)
+                if unit.number == 1 and first and self.block_of.get(first[0]) != unit.block:
+                    self.numbered = {}  # a new numbered list starts
+                self.numbered.setdefault(unit.number, []).append(len(self.steps) - 1)
+
+
+def last_instruction(b: Draft) -> int | None:
+    """The instruction a modifier sentence may time or repeat: not a copy, not across a switch."""
+    for position in range(len(b.steps) - 1, -1, -1):
+        step = b.steps[position]
+        if step.kind in ("switch", "repeat") or step.copy_of is not None or step.section != b.run_section:
+            return None
+        if step.is_instruction:
+            return position
+    return None
+
+
+def untimed(step: Step) -> bool:
+    return step.seconds_from != "text" or step.kind == "breath"
+
+
+def counted_seconds(repeat: int) -> float:
+    """Untimed, counted movements: a pass of 10 s, or 3 s each when there are more than three."""
+    return QUICK_REP_SECONDS if repeat > QUICK_REPS_FROM else PASS_SECONDS
+
+
+def with_breath(step: Step, unit: Unit) -> Step:
+    if unit.breath:
+        return replace(step, breath=unit.breath.pattern, breath_from="text")
+    if step.breath is None:
+        return replace(step, breath=DEFAULT_BREATH, breath_from="default")
+    return step
+
+
+_HOLDING_BREATH = re.compile(r"\bhold (?:your|the|this) breath\b", re.IGNORECASE)
+
+
+def instruction(unit: Unit, b: Draft) -> Step:
+    kind = unit.kind or kind_of(unit.text)
+    named = lexicon.first_side(unit.text)
+    if named:
+        b.side, part = named
+        b.part = part if part and part != "side" else b.part
+    step = Step(text=unit.text, kind=kind, side=b.side, section=unit.section, source_line=unit.line)
+    if _HOLDING_BREATH.search(unit.text) and not unit.breath:
+        pass  # nothing is said while the breath is held
+    elif unit.breath or lexicon.mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
+        step = with_breath(step, unit)
+    repeat = max(1, int(unit.repeat.value)) if unit.repeat else 1
+    hold, release = hold_and_release(unit)
+    step = replace(step, repeat=repeat, release=release)
+    if kind == "breath" and unit.breath and not unit.durations:
+        return replace(step, seconds=sum(unit.breath.pattern), seconds_from="text")
+    if hold is not None:
+        return replace(step, seconds=hold, seconds_from="text")
+    held = lexicon.breath_phase(unit.text, after_action=True)
+    if held and held[0] == "hold" and kind in ("hold", "breath", "press", "position"):
+        # "Close both nostrils and hold for 4.": a breath held for a count
+        return replace(step, kind="hold", seconds=held[1], seconds_from="text", breath=None, breath_from=None)
+    seconds = counted_seconds(repeat) if repeat > 1 else DEFAULT_SECONDS[kind]
+    if kind == "breath" and repeat > 1:
+        seconds = lexicon.BREATH_SECONDS  # "breathe in, then sigh out. Do this three times.": one breath each
+    return replace(step, seconds=seconds, seconds_from="default")
+
+
+def as_sentence(text: str) -> str:
+    text = text.strip()
+    text = text[0].upper() + text[1:] if text else text
+    return text if text[-1:] in ".!?" else text + "."
+
+
+def number_steps(steps: list[Step]) -> tuple[Step, ...]:
+    """Give steps their 1-based index; copies point at their original's index."""
+    numbered = [replace(s, index=i + 1) for i, s in enumerate(steps)]
+    return tuple(replace(s, copy_of=numbered[s.copy_of].index) if s.copy_of is not None else s for s in numbered)
+
+
+def title_from(source: str) -> str:
+    stem = re.sub(r"\.[a-z0-9]+$", "", source.replace("\\", "/").rsplit("/", 1)[-1])
+    words = [w for w in re.split(r"[_\-\s]+", stem) if w]
+    if words and sum(c.isalpha() for c in stem) >= 4 and not re.fullmatch(r"[0-9a-f_\-]+", stem):
+        return " ".join(words).capitalize()
+    return "Guided routine"

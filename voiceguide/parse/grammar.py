@@ -1,0 +1,337 @@
+"""What a sentence asks of the listener: whether it is an instruction (an imperative, possibly
+after fillers, an opening clause or a spoken preamble), what kind of step it makes (press,
+massage, hold, breath, rest or position), and the advice, conditions and habits that are not
+instructions at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+from voiceguide import lexicon
+
+_VERBS = {
+    "position": "sit stand lie lay kneel place put take find locate position cross uncross support grasp grip "
+    "cup bring lift raise lower turn rotate point set close open move wash dry interlace clasp link bend "
+    "straighten draw pull reach spread curl flex extend tuck drop sink shift return come get make form allow "
+    "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
+    "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "
+    "bounce hang fold look gaze blink swallow hum step march choose pick try aim start begin finish end add "
+    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor loop hinge apply",
+    "press": "press push pinch squeeze compress",
+    "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
+    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
+    "hold": "tense tighten contract hold stretch",
+    "breath": "breathe inhale exhale",
+    "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
+    "repeat switch change pause wait sense enjoy smile sigh yawn settle melt listen",
+}
+
+
+IMPERATIVE = {verb for words in _VERBS.values() for verb in words.split()}
+
+
+FILLER = {
+    "now",
+    "then",
+    "next",
+    "first",
+    "firstly",
+    "second",
+    "secondly",
+    "third",
+    "finally",
+    "lastly",
+    "also",
+    "and",
+    "gently",
+    "slowly",
+    "firmly",
+    "carefully",
+    "softly",
+    "lightly",
+    "again",
+    "afterwards",
+    "after",
+    "that",
+    "simply",
+    "just",
+    "please",
+    "to",
+    "once",
+    "so",
+    # First-person accounts ("Then I press the knot for thirty seconds") describe the same
+    # actions: the pronoun and its habitual adverbs stand in front of the verb like fillers.
+    "i",
+    "usually",
+    "always",
+    "normally",
+    "often",
+}
+
+
+_NOT_INSTRUCTION_START = re.compile(
+    r"^(?:did|do you|does|is|are|was|were|it|this|these|those|that|there|here|all|hence|many|most|some|"
+    r"studies|research|according|because|although|though|while|when you|if you|you will|you'll|you may|"
+    r"you might|your|the|a|an|our|we|i|he|she|they|people|practitioners|reflexology|acupressure|"
+    r"massage is|massaging|by)\b",
+    re.IGNORECASE,
+)
+
+
+_ADVISORY = re.compile(
+    r"^(?:you (?:should|can|could|need to|want to|have to|must)|try to|be sure to|make sure)\b", re.IGNORECASE
+)
+
+
+_EASE_PRESSURE = re.compile(
+    r"\b(?:decrease|reduce|ease|release|lighten|relax|let go of)\s+(?:the\s+|your\s+)?pressure\b", re.IGNORECASE
+)
+
+
+_HOLD_VERB = re.compile(
+    r"\bhold\b(?=\s*(?:$|[,.;]|for\b|it\b|this\b|that\b|there\b|here\b|still\b|steady\b"
+    r"|the (?:stretch|pose|position|tension|pressure|point)\b|your breath\b))",
+    re.IGNORECASE,
+)
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z][a-z'\-]*", text.lower())
+
+
+def leading_verb(text: str) -> str | None:
+    """The first word after fillers and an opening clause ("Starting at your toe, press…")."""
+    candidates = [text]
+    if "," in text[:60]:
+        candidates.append(text.split(",", 1)[1])
+    for candidate in candidates:
+        for word in words_of(candidate)[:4]:
+            if word in FILLER:
+                continue
+            return word
+    return None
+
+
+# Words that follow an imperative verb: its object's determiner, a particle or an adverb.
+_VERB_OBJECT = frozenset(
+    [
+        "your",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "them",
+        "both",
+        "each",
+        "one",
+        "two",
+        "three",
+        "some",
+        "all",
+        "up",
+        "down",
+        "in",
+        "on",
+        "out",
+        "off",
+        "back",
+        "into",
+        "onto",
+        "over",
+        "through",
+        "gently",
+        "slowly",
+        "firmly",
+        "softly",
+        "to",
+        "with",
+        "for",
+        "yourself",
+        "around",
+        "along",
+        "across",
+        "away",
+        "together",
+        "apart",
+        "forward",
+        "backward",
+    ]
+)
+
+
+# "Hands: make a fist." A short label before a colon names the part, not the action.
+LABEL = re.compile(r"^\s*(?:(?:[A-Za-z][\w'-]*\s*){1,4}:|(?:[A-Za-z][\w'+-]*\s+){1,6}[-–—])\s+(?=\S)")
+
+
+_SPOKEN_LEAD = re.compile(
+    r"^(?:(?:okay|ok|alright|all right|so|and|now|well|next up|then|from there|from here|after that)[,\s]+)*"
+    r"(?:(?:what\s+)?(?:we're|we are|you're|you are|i'm|i am|we'll|you'll)\s+(?:gonna|going to|want to|wanna)\s+"
+    r"(?:do\s+(?:first|next|now\s+)?\s*is\s+)?|what i (?:like|want|love) to do (?:here |next |now )?is\s+|"
+    r"i (?:want|would like|'d like) you to\s+|go ahead and\s+|let's\s+|let us\s+)(?:just\s+)?",
+    re.IGNORECASE,
+)
+
+
+ADVICE_LABEL = re.compile(
+    r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
+    r"safety(?: first)?|precautions?|contraindications?|reminder|fyi|how (?:it|this) works|why (?:it|this) works|"
+    r"benefits?|background|what you(?:'ll)? need|you(?:'ll| will)? need|equipment|the idea|the science|"
+    r"good to know|did you know|total time|time needed|time required|duration)\s*[:–—-]\s",
+    re.IGNORECASE,
+)
+
+
+def is_instruction(text: str, from_list: bool) -> bool:
+    """Imperative sentences and list items ask for action; questions and explanations do not."""
+    stripped = text.strip()
+    if stripped.endswith("?"):
+        return False
+    if stripped.endswith("!") and not lexicon.find_durations(stripped):
+        return False  # "Enjoy your day!": encouragement, nothing to time
+    words = words_of(stripped)
+    if not words:
+        return False
+    if ADVICE_LABEL.match(stripped):
+        return False  # "Tip: keep your nails short": advice, spoken where it stands, not timed
+    stripped = _SPOKEN_LEAD.sub("", stripped) or stripped  # "Okay so what we're gonna do first is just sit up"
+    words = words_of(stripped) or words
+    label = LABEL.match(stripped)
+    if label and [w for w in words_of(label.group(0)) if w not in FILLER][:1] in ([v] for v in IMPERATIVE):
+        return True  # "Now begin coherent breathing: 5.5 seconds in, 5.5 seconds out"
+    stripped = LABEL.sub("", stripped)
+    words = words_of(stripped) or words
+    lead = [w for w in words if w not in FILLER] or words
+    first = lead[0]
+    if first in IMPERATIVE or words[0] in IMPERATIVE:
+        return True
+    if _ADVISORY.match(stripped):
+        return bool(lexicon.find_durations(stripped) or lexicon.find_repeat(stripped))
+    # "Starting at your toe, press…", "When you are ready, open your eyes": an opening phrase, then the verb
+    opening = re.match(_OPENING, stripped, re.IGNORECASE)
+    if opening or not _NOT_INSTRUCTION_START.match(stripped):
+        for clause in re.split(r"[,;:]\s*", stripped)[1:4]:
+            later = [w for w in words_of(clause) if w not in FILLER]
+            if later and later[0] in IMPERATIVE:
+                return True
+    if from_list and lexicon.find_durations(stripped) and not TAKES.search(stripped):
+        return True  # "Scalp scrub with your fingertips (30 seconds)", a chart's row: a list item with a time
+    if _NOT_INSTRUCTION_START.match(stripped):
+        return False
+    # An unlisted verb ("Decrease the pressure…", "Direct your attention…"): the sentence speaks to
+    # the reader and opens with a word that is not a noun, gerund or adverb followed by a verb.
+    second = lead[1] if len(lead) > 1 else ""
+    looks_verb = not re.search(r"(?:ing|ly|ed|[^s]s)$", first) and second in _VERB_OBJECT
+    addressed = bool(re.search(r"\b(?:your|yourself|you)\b", stripped, re.IGNORECASE))
+    if from_list and lexicon.find_durations(stripped) and not TAKES.search(stripped):
+        return True  # "Scalp scrub with your fingertips (30 seconds)": a list item with a time
+    return looks_verb and (addressed or from_list)
+
+
+_OPENING = (
+    r"^(?:if|when|once|after|before|while|as|starting|beginning|using|with|keeping|sitting|standing|lying|"
+    r"holding|placing|at|from|on|in|for|without|still|to|finally|then|next|now|gently|slowly)\b"
+)
+
+
+def _stems(word: str) -> set[str]:
+    """A word and the verbs it may be a form of: tapping → tap, shaking → shake, presses → press."""
+    stems = {word}
+    for suffix in ("ing", "es", "s", "ed"):
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            base = word[: -len(suffix)]
+            stems |= {base, base + "e"}
+            if len(base) > 2 and base[-1] == base[-2]:
+                stems.add(base[:-1])
+    return stems
+
+
+_TOOL_NOUN = re.compile(
+    r"\b(?:massage|tennis|lacrosse|foam|spiky|trigger[- ]point)\s+(?:balls?|rollers?|sticks?|guns?|tools?|oil|"
+    r"cream|lotion|mats?|tables?|chairs?|therapists?|cushions?)\b"
+)
+
+
+def kind_of(text: str) -> str:
+    """What an instruction asks for: breathing, pressing, massaging or holding wherever it is
+    named; otherwise what its leading verb asks (resting, or getting into position)."""
+    lowered = _EASE_PRESSURE.sub(" ", text.lower())
+    lowered = re.sub(r"\bpress(?:ing)? (?:yourself|up|down|back)\b", " ", lowered)  # getting up, not a press
+    lowered = _TOOL_NOUN.sub(" ", lowered)  # "place a massage ball under you": the ball, not the act
+    words = {stem for word in words_of(lowered) for stem in _stems(word)}
+    if (
+        lexicon.find_breath_pattern(text)
+        or leading_verb(lowered) in ("breathe", "inhale", "exhale")
+        or re.search(
+            r"\b(?:take|with|for)\s+(?:[\w,]+\s+){0,3}(?:deep|slow|full|long|calm)\s+(?:\w+\s+)?breaths?\b", lowered
+        )
+    ):
+        return "breath"
+    if words & _KIND_WORDS["press"] or re.search(
+        r"\b(?:put|apply|add|use) (?:[\w,]+ ){0,3}pressure\b|\bpressure (?:on|to)\b", lowered
+    ):
+        return "press"
+    strokes = re.search(r"\bthumb[- ]walk|\bcircular\b|\bslid(?:e|ing)\b[^.]*\b(?:along|over|up|down)\b", lowered)
+    if words & _KIND_WORDS["massage"] or strokes:
+        return "massage"
+    if _HOLD_VERB.search(lowered) or words & {"tense", "tighten", "clench", "contract", "stretch"}:
+        return "hold"
+    if words & {"inhale", "exhale", "breathe"}:
+        return "breath"  # "Close your right nostril and inhale slowly through the left one"
+    lead = leading_verb(lowered)
+    if lead in _KIND_WORDS["rest"] and not re.search(r"\brest (?:your|the|it|them|one|both|each)\b", lowered):
+        return "rest"
+    return "position"
+
+
+_KIND_WORDS = {kind: frozenset(words.split()) for kind, words in _VERBS.items()}
+
+
+_KIND_WORDS["rest"] -= {"continue", "repeat", "switch", "change"}
+
+
+_KIND_WORDS["massage"] -= {"thumb"}  # "thumb walk" is a massage; "with your thumb" is not
+
+
+HABIT = re.compile(
+    r"\bevery\s+(?:few\s+|couple of\s+|\d+\s+|[a-z]+\s+)?(?:minutes|hours|days|weeks)\b"
+    r"|\bwithin\s+(?:\d+|[a-z]+)\s*(?:min|mins|minutes|hours?)\s+(?:of|after)\b",
+    re.I,
+)
+
+
+GENERAL_RULE = re.compile(
+    r"\bunless (?:noted|otherwise|stated|told)\b|\b(?:for|in) (?:each|every|all) (?:of )?(?:the |these )?"
+    r"(?:stretches|exercises|points|poses|movements)\b",
+    re.IGNORECASE,
+)
+
+
+OPTIONAL = re.compile(
+    r"\bif (?:you(?:'ve| have)? (?:got |have )?(?:the )?time|you (?:like|want|wish|prefer)|time allows)\b", re.I
+)
+
+
+CONDITION_CLAUSE = re.compile(r"^\s*(?:if|unless)\b[^,:;]*[,:;]", re.IGNORECASE)
+
+
+CONDITION = re.compile(
+    r"^(?:if|unless|should)\b|\b(?:if|unless) (?:you|it|there|any|anything|the|your)\b", re.IGNORECASE
+)
+
+
+FREQUENCY = re.compile(
+    r"\b(?:every|each|once|twice|\w+ times|\d+\s*x)\s+(?:a\s+|per\s+)?(?:hour|day|morning|evening|night|week)s?\b"
+    r"|\b(?:daily|weekly|nightly)\b|\bevery (?:few |couple of )?(?:hours?|days?)\b|\bhour or two\b"
+    r"|\bin the (?:morning|evening)\b|\bbefore (?:bed|bedtime|sleep)\b|\bat night\b"
+    r"|\bafter (?:meals|eating|dinner|lunch|breakfast)\b"
+    r"|\b(?:after|before) (?:a|your|each) (?:walk|run|workout|shower|bath|ride|swim|game|training|shift)\b",
+    re.IGNORECASE,
+)
+
+
+TAKES = re.compile(r"\b(?:takes?|lasts?|should take|will take)\b", re.IGNORECASE)

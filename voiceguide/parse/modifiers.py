@@ -1,0 +1,206 @@
+"""Sentences that only time, repeat or accompany the instruction before them ("Hold for 30
+seconds.", "Repeat 3 times.", "Breathe out as you sink."), a time standing alone after a
+description, and breaths told phase by phase.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from voiceguide import lexicon
+from voiceguide.model import Step
+from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, untimed, with_breath
+from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, words_of
+from voiceguide.parse.units import Unit, hold_and_release, only_count
+
+
+def accompanies(unit: Unit) -> bool:
+    """ "Breathe out as you let the head sink." goes with the step before it, untimed."""
+    words = words_of(unit.text)
+    if words[:1] in (["keep"], ["continue"]) and len(words) > 1:
+        words = words[1:]  # "Keep breathing slowly the whole time."
+    return (
+        bool(words)
+        and words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling", "count", "counting")
+        and not (unit.durations or unit.breath or unit.repeat or unit.side_cue)
+    )
+
+
+_BARE_OBJECT = frozenset(
+    [
+        "for",
+        "it",
+        "this",
+        "that",
+        "them",
+        "here",
+        "there",
+        "the",
+        "position",
+        "pose",
+        "stretch",
+        "tension",
+        "pressure",
+        "point",
+        "with",
+        "like",
+        "movement",
+        "way",
+        "feeling",
+        "sensation",
+        # words of the time itself: "for about twenty seconds", "for at least a minute"
+        "about",
+        "around",
+        "approximately",
+        "roughly",
+        "another",
+        "further",
+        "more",
+        "a",
+        "an",
+        "at",
+        "least",
+    ]
+)
+
+
+def is_modifier(unit: Unit) -> bool:
+    """A sentence that only times or repeats the instruction before it.
+
+    "Hold for 30 seconds.", "Tense for 5 seconds", "Keep pressing for a minute, breathing slowly."
+    or "Repeat 3 times." A verb with an object of its own ("Press the point for 30 seconds")
+    is an instruction of its own.
+    """
+    if unit.step_range or (unit.side_cue and unit.side_cue.kind != "each"):
+        return False
+    if accompanies(unit) or lexicon.PRESCRIPTION.match(unit.text):
+        return True
+    if unit.durations:
+        head = words_of(LABEL.sub("", unit.text[: unit.durations[0].start]))
+        rest = [w for w in head if w not in FILLER and w not in _BARE_OBJECT]
+        return (
+            len(rest) <= 2
+            and bool(rest)
+            and rest[0] in IMPERATIVE
+            and all(w in IMPERATIVE or w.endswith("ing") for w in rest)
+        )
+    if unit.repeat:
+        # "Repeat 3 times." or "Do this five times, moving a little along the arch each time."
+        if _REPEAT_HEAD.match(unit.text[: unit.repeat.start]):
+            return True
+        return only_count(unit.text, unit.repeat)
+    return False
+
+
+# A label that times or places the step before ("Each side: hold 30 s", "Then – 5 reps")
+_TIMING_LABEL = re.compile(
+    r"\b(?:time|duration|reps|sets|repetitions|rounds|sides?|each|per|both|left|right|leg|arm|foot|hand|then|now|"
+    r"next|hold|rest|relax|repeat|tip|note|option)\b",
+    re.IGNORECASE,
+)
+
+
+_REPEAT_HEAD = re.compile(
+    r"^\s*(?:(?:then|now|and|i)\s+)*(?:(?:inhale|breathe in|breathe) again,?\s+and\s+)?"
+    r"(?:repeat|do|perform|complete|aim for|try|continue)\b"
+    r"(?:\s+(?:this|it|that|the same|the whole|the|this whole)"
+    r"(?:\s+(?:cycle|sequence|pattern|round|exercise|breath|breathing|thing|steps?|movement|stretch))?)?"
+    r"\s*(?:for\s*)?$",
+    re.IGNORECASE,
+)
+
+
+_TIME_ONLY_WORDS = frozenset(["hold", "each", "per", "side", "leg", "arm", "for", "about", "approx", "around", "or"])
+
+
+def bare_time(unit: Unit) -> bool:
+    """ "30-45 s." or "Hold: 30 sec" standing alone: the time of what was just said."""
+    if not unit.durations or unit.repeat or unit.side_cue or unit.breath:
+        return False
+    rest = unit.text
+    for found in unit.durations:
+        rest = rest.replace(found.phrase, " ")
+    return all(w in _TIME_ONLY_WORDS for w in words_of(rest))
+
+
+def time_the_last(b: Draft, unit: Unit) -> bool:
+    """Give the step just before, in the same paragraph, the time; a description without a
+    verb ("Standing calf stretch - hands on a wall, left leg back.") becomes the step it names."""
+    if not b.steps or b.block_of.get(len(b.steps) - 1) != unit.block:
+        return False
+    last = len(b.steps) - 1
+    step = b.steps[last]
+    if step.copy_of is not None or step.kind in ("switch", "repeat") or (step.is_instruction and not untimed(step)):
+        return False
+    kind = step.kind if step.is_instruction else kind_of(step.text)
+    kind = "hold" if kind in ("position", "rest", "intro", "note") else kind
+    seconds = unit.durations[0].value
+    timed = replace(step, text=f"{step.text} {unit.text}", kind=kind, seconds=seconds, seconds_from="text")
+    if not step.is_instruction:
+        named = lexicon.first_side(step.text)
+        timed = replace(timed, side=named[0] if named else b.side)
+        b.steps.pop()
+        b.add(timed, unit)
+    else:
+        b.steps[last] = timed
+    if kind in HOLD_BREATH_KINDS:
+        b.steps[last] = with_breath(b.steps[last], unit)
+    return True
+
+
+def add_phase(step: Step, unit: Unit, phases: list[tuple[str, float]], phase: tuple[str, float]) -> Step:
+    """ "Inhale for 4." "Hold for 7." "Exhale for 8.": one breathing step paced 4-7-8."""
+    phases.append(phase)
+    merged = replace(step, text=f"{step.text} {unit.text}", kind="breath")
+    kinds = tuple(kind for kind, _ in phases)
+    seconds = tuple(value for _, value in phases)
+    if kinds in lexicon.PHASE_ORDERS:
+        return replace(merged, breath=seconds, breath_from="text", seconds=sum(seconds), seconds_from="text")
+    return replace(merged, breath=None, breath_from=None, seconds=sum(seconds), seconds_from="text")
+
+
+def times_previous(unit: Unit, previous: Step, same_block: bool, next_block: bool) -> bool:
+    """Whether a sentence only times, repeats or accompanies the instruction just before it:
+    in the same paragraph or list item, or the one right after it with nothing between."""
+    if not (same_block or next_block):
+        return False
+    label = LABEL.match(unit.text)
+    if not same_block and unit.from_list and label and not _TIMING_LABEL.search(label.group(0)):
+        return False  # "6. Legs up the wall – rest here for 3 minutes.": an exercise of its own
+    if unit.instruction:
+        if not is_modifier(unit):
+            return False
+        counted_only = bool(unit.repeat) and not unit.durations and previous.repeat == 1
+        return untimed(previous) or counted_only or (accompanies(unit) and same_block)
+    # "Covering the whole palm takes about a minute." right after the instruction it times
+    return (
+        same_block
+        and bool(unit.durations)
+        and bool(TAKES.search(unit.text))
+        and not unit.side_cue
+        and untimed(previous)
+        and previous.kind != "breath"
+    )
+
+
+def merge(step: Step, unit: Unit) -> Step:
+    """The instruction before, timed, repeated or given breathing by a modifier sentence."""
+    merged = replace(step, text=f"{step.text} {unit.text}")
+    hold, release = hold_and_release(unit)
+    one_cycle = step.kind == "breath" and step.breath is not None and step.seconds == sum(step.breath)
+    if hold is not None and (step.seconds_from != "text" or one_cycle):  # "…out for 6. Repeat for 5 minutes."
+        kind = step.kind if step.kind not in ("position", "rest") else kind_of(unit.text)
+        kind = "hold" if kind in ("position", "rest") else kind
+        merged = replace(merged, kind=kind, seconds=hold, seconds_from="text")
+    if release:
+        merged = replace(merged, release=release)
+    if unit.repeat:
+        merged = replace(merged, repeat=max(1, int(unit.repeat.value)))
+        if merged.seconds_from != "text" and merged.kind != "breath":
+            merged = replace(merged, seconds=counted_seconds(merged.repeat))
+        elif merged.seconds_from != "text" and merged.breath_from != "text":
+            merged = replace(merged, seconds=lexicon.BREATH_SECONDS)
+    if unit.breath or lexicon.mentions_breathing(unit.text) or merged.kind in HOLD_BREATH_KINDS:
+        merged = with_breath(merged, unit)
+    return merged

@@ -1,0 +1,91 @@
+"""Repeats of earlier steps: "repeat steps 2-4", rounds of a whole list ("Continue for 5 rounds")
+and a count after a sentence cut in two ("turn right, hold 3 s, then turn left, hold 3 s. 6 reps.").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from voiceguide import lexicon
+from voiceguide.model import Step
+from voiceguide.parse.draft import Draft
+from voiceguide.parse.modifiers import is_modifier
+from voiceguide.parse.sides import mirror
+from voiceguide.parse.units import Unit, only_count
+
+
+def repeat_range(b: Draft, unit: Unit) -> None:
+    assert unit.step_range is not None
+    first, last = unit.step_range
+    positions = [p for n in range(first, last + 1) for p in b.numbered.get(n, [])]
+    if not positions:  # no numbered steps to go back to: read the sentence as it stands
+        b.add(Step(text=unit.text, kind="note", section=unit.section, source_line=unit.line), unit)
+        return
+    if unit.side_cue and unit.side_cue.kind == "mirror":
+        mirror(b, unit, unit.side_cue, positions)  # "Switch sides and repeat steps 1-6"
+        return
+    count = int(unit.repeat.value) if unit.repeat else 2
+    b.add(
+        Step(
+            text=unit.text,
+            kind="repeat",
+            section=unit.section,
+            source_line=unit.line,
+            announce=f"Again, steps {first} to {last}.",
+        )
+    )
+    for _ in range(max(1, count) - 1):
+        for position in positions:
+            b.steps.append(replace(b.steps[position], copy_of=position, announce=None))
+
+
+_ROUNDS = re.compile(r"\b(?:rounds?|cycles?|circuits?|the (?:whole )?(?:sequence|list|set))\b", re.IGNORECASE)
+
+
+def rounds_of_list(b: Draft, unit: Unit, previous: int | None) -> list[int]:
+    """ "Continue for 5 rounds." after a numbered list: the whole list is one round."""
+    if previous is None or not unit.repeat or not _ROUNDS.search(unit.text) or unit.step_range:
+        return []
+    listed = sorted(b.numbered)
+    positions = [p for n in listed for p in b.numbered[n]]
+    if len(listed) < 2 or previous not in positions or b.block_of.get(previous) == unit.block:
+        return []
+    if not (unit.instruction and is_modifier(unit)):
+        return []
+    return [p for p in positions if b.steps[p].section == unit.section]
+
+
+def movement_of(b: Draft, unit: Unit, previous: int | None) -> list[int]:
+    """ "Turn to the right, hold 3 s, then turn to the left, hold 3 s. 6 reps.": the count is of
+    the whole movement, the steps its sentence was cut into."""
+    if previous is None or not unit.repeat or not unit.instruction or unit.durations:
+        return []
+    if not only_count(unit.text, unit.repeat) or b.block_of.get(previous) != unit.block:
+        return []
+    sentence = b.sentence_of.get(previous)
+    group = [previous]
+    while group[0] > 0:
+        before = group[0] - 1
+        step = b.steps[before]
+        if not step.is_instruction or step.copy_of is not None or b.sentence_of.get(before) != sentence:
+            break
+        if b.block_of.get(before) != unit.block or step.repeat > 1:
+            break
+        group.insert(0, before)
+    return group if len(group) > 1 and b.steps[previous].repeat == 1 else []
+
+
+def repeat_rounds(b: Draft, unit: Unit, positions: list[int], wording: str) -> None:
+    """The steps at `positions` done `unit.repeat` times in all, each time announced."""
+    assert unit.repeat is not None
+    count = max(1, int(unit.repeat.value))
+    said = [wording.format(n) if "Round" in wording else lexicon.ordinal_time(n) for n in range(count + 1)]
+    if count < 2:
+        b.add(Step(text=unit.text, kind="note", section=unit.section, source_line=unit.line), unit)
+        return
+    b.add(Step(unit.text, "repeat", section=unit.section, source_line=unit.line, announce=said[2]))
+    for performance in range(2, count + 1):
+        for number, position in enumerate(positions):
+            announce = said[performance] if number == 0 and performance > 2 else None
+            b.steps.append(replace(b.steps[position], copy_of=position, announce=announce))

@@ -1,0 +1,126 @@
+"""Sides: which steps work one side, and the operations that do steps again on the other side,
+mirrored ("repeat on the other foot", "on each side", "now do the left side").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from voiceguide import lexicon
+from voiceguide.model import Step
+from voiceguide.parse.draft import Draft
+from voiceguide.parse.grammar import words_of
+from voiceguide.parse.units import REPEAT_ONLY_WORDS, Unit
+
+_GROUP_WORDS = frozenset(
+    ["both", "these", "those", "stretches", "exercises", "movements", "steps", "points", "moves", "poses", "of"]
+)
+
+
+_ONE_SIDED = re.compile(
+    r"\b(?:one|a) (?:leg|arm|foot|hand|knee|hip|shoulder|ankle|wrist|elbow|heel|side)\b", re.IGNORECASE
+)
+
+
+def is_each_directive(unit: Unit) -> bool:
+    """ "Do both stretches on each side." asks for what came before, on both sides."""
+    cue = unit.side_cue
+    if cue is None or cue.kind != "each" or unit.durations:
+        return False
+    rest = REPEAT_ONLY_WORDS.sub(" ", unit.text.replace(cue.phrase, " "))
+    return all(w in _GROUP_WORDS for w in words_of(rest))
+
+
+def ends_a_side(b: Draft, same: list[int]) -> bool:
+    """ "Wrap the right foot in a towel, then do the same on the left foot": the sentence names
+    the side its earlier steps were on, so "the same" is all of them, not its own first half."""
+    named = [lexicon.first_side(b.steps[p].text) for p in same]
+    sides = {n[0] for n in named if n}
+    earlier = [p for p in b.run if p not in same and b.steps[p].side]
+    return len(sides) == 1 and bool(earlier) and all(b.steps[p].side in sides for p in earlier)
+
+
+def does_again(unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> bool:
+    """ "Now do the left side." with no step after it that names the left side: the steps so
+    far, done again on that side."""
+    if unit.durations or not re.search(r"\b(?:do|repeat|perform)\b", cue.phrase, re.IGNORECASE):
+        return False
+    following = next((u for u in after if u.instruction and u.section == unit.section), None)
+    named = lexicon.first_side(following.text) if following else None
+    return named is None or named[0] != cue.side
+
+
+def one_sided(text: str) -> bool:
+    """ "Bend your right knee", "Cross one leg over the other": a step done on one side at a time
+    (not "drop your knees to one side, then the other", which does both)."""
+    if _BOTH_IN_TURN.search(text):
+        return False
+    return lexicon.first_side(text) is not None or bool(_ONE_SIDED.search(text))
+
+
+SYMMETRIC = re.compile(
+    r"\bboth (?:legs|arms|knees|feet|hands|sides|shoulders|hips|heels|elbows)\b|\bcent(?:re|er)\b|\bmidline\b"
+    r"|\bno sides?\b|\b(?:lie|lying) (?:flat )?on your (?:back|front|stomach)\b|\beither side of\b"
+    r"|\b(?:between the eyebrows|navel|breastbone|sternum|chin|upper lip|top of (?:the|your) head|crown)\b",
+    re.IGNORECASE,
+)
+
+
+_BOTH_IN_TURN = re.compile(
+    r"\b(?:then|and) (?:to |on |over )?the other(?! (?:knee|ankle|hand|foot|leg|arm|thigh|shoulder))\b"
+    r"|\bside to side\b|\balternat\w*",
+    re.IGNORECASE,
+)
+
+
+def mirror(
+    b: Draft, unit: Unit, cue: lexicon.SideCue, scope: list[int] | None = None, keep_unsided: bool = False
+) -> None:
+    """Do the steps since the last side change (or the given ones) on the other side, announced."""
+    announce: str | None
+    if scope is None and b.steps and b.steps[-1].kind == "switch" and not b.run:
+        # "Now the left hand. Work through the same steps." The switch was announced already.
+        scope, new_side, announce = list(b.saved_run), b.steps[-1].side, None
+    else:
+        if scope is None:
+            scope = list(b.run)
+            # "Left leg: same as the right." after steps on the left: only those since the right began
+            done = [at for at, p in enumerate(scope) if cue.side and b.steps[p].side == cue.side]
+            if done and scope[done[-1] + 1 :]:
+                scope = scope[done[-1] + 1 :]
+            # "Repeat on the left hand." after sections that each did a part of the right hand
+            earlier = [b.steps[p].side for p in b.whole_run if b.steps[p].side]
+            named = cue.kind == "mirror" and cue.side
+            if named and earlier and cue.side not in earlier and not any(b.steps[p].side for p in scope):
+                scope = list(b.whole_run)
+        first_sided = next((b.steps[p] for p in scope if b.steps[p].side), None)
+        part = cue.part if cue.part and cue.part != "side" else (b.part or cue.part or "side")
+        part = "side" if cue.side and cue.part == "side" else part  # "Turn onto your right side and repeat."
+        old_side = b.side or (first_sided.side if first_sided else None)
+        new_side = cue.side or (lexicon.other_side(old_side) if old_side else None)
+        announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
+    sided = [p for p in scope if b.steps[p].side]
+    if sided and not keep_unsided:
+        scope = scope[scope.index(sided[0]) :]
+    b.add(Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side))
+    for position in scope:
+        b.steps.append(_mirrored(b.steps[position], position))
+    b.side = None  # both sides are done: what follows is on neither unless it says so
+    b.run, b.whole_run = [], []
+
+
+def _mirrored(step: Step, position: int) -> Step:
+    side = lexicon.other_side(step.side) if step.side else None
+    return replace(step, text=lexicon.mirror_text(step.text), side=side, copy_of=position, announce=None)
+
+
+def add_mirrored(b: Draft, scope: list[int], part: str | None) -> None:
+    """'… on each side': the steps again on the other side, the first announcing it."""
+    first = b.steps[scope[0]]
+    new_side = lexicon.other_side(first.side) if first.side else None
+    part = part if part and part != "side" else "side"
+    announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
+    for number, position in enumerate(scope):
+        copy = _mirrored(b.steps[position], position)
+        b.steps.append(replace(copy, announce=announce) if number == 0 else copy)

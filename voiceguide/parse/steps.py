@@ -1,0 +1,119 @@
+"""Pass 4, steps: units → Routine. Each unit either joins the step before it, states a rule, asks
+for steps to be done again (mirrored, or repeated), or becomes a step of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from voiceguide import lexicon
+from voiceguide.model import Routine, Step
+from voiceguide.parse.draft import Draft, as_sentence, instruction, last_instruction, number_steps, title_from
+from voiceguide.parse.grammar import words_of
+from voiceguide.parse.modifiers import accompanies, add_phase, bare_time, merge, time_the_last, times_previous
+from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, rounds_of_list
+from voiceguide.parse.rules import finish, said_of_all
+from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror
+from voiceguide.parse.structure import blocks_of
+from voiceguide.parse.units import ASIDE_SECTION, WHOLE, read, units_of
+
+
+def parse_text(text: str, source: str = "") -> Routine:
+    """Read a routine written for people into steps a voice can guide."""
+    title, units = units_of(blocks_of(text))
+    b = Draft()
+    for at, unit in enumerate(units):
+        if unit.section != b.run_section:
+            finish(b)
+            b.run, b.run_section, b.side, b.part = [], unit.section, None, None
+        previous = last_instruction(b)
+        same_block = previous is not None and b.block_of.get(previous) == unit.block
+        # the paragraph or list item right after, with nothing between but what it says itself
+        next_block = (
+            previous is not None
+            and b.block_of.get(previous) == unit.block - 1
+            and all(b.block_of.get(p) == unit.block for p in range(previous + 1, len(b.steps)))
+        )
+        rounds = rounds_of_list(b, unit, previous)
+        if rounds:
+            finish(b)
+            repeat_rounds(b, unit, rounds, "Round {}.")
+            continue
+        phase = lexicon.breath_phase(unit.text) if unit.instruction else None
+        if phase and previous is not None and previous == b.phases_at and (same_block or next_block):
+            b.steps[previous] = add_phase(b.steps[previous], unit, b.phases, phase)
+            b.block_of[previous] = unit.block  # the breath now reaches to here
+            continue
+        if unit.number is not None and not same_block and accompanies(unit):
+            previous = None  # "1. Breathe out slowly.": a numbered step of its own, not said with the one before
+        group = movement_of(b, unit, previous)
+        if group:
+            finish(b)
+            repeat_rounds(b, unit, group, "{} time.")
+            continue
+        if previous is not None and times_previous(unit, b.steps[previous], same_block, next_block):
+            b.steps[previous] = merge(b.steps[previous], unit)
+            if unit.side_cue and unit.side_cue.kind == "each":
+                scope = [p for p in b.run if b.block_of.get(p) == unit.block] or [previous]
+                b.pending = [entry for entry in b.pending if not set(entry[0]) & set(scope)]
+                b.pending.append((scope, unit.side_cue.part))
+            continue
+        if bare_time(unit) and time_the_last(b, unit):
+            continue
+        copies = unit.step_range or (unit.side_cue and unit.side_cue.kind != "each")
+        finish(b, None if copies else unit.block)  # what follows is a step of its own; copies of finished ones
+        general = said_of_all(b, unit, units[at + 1 :])
+        if general is None:
+            continue
+        unit = general
+        if not unit.instruction:
+            kind = "note" if b.seen_instruction else "intro"
+            b.add(Step(text=unit.text, kind=kind, section=unit.section, source_line=unit.line), unit)
+            continue
+        cue = unit.side_cue
+        if unit.step_range:
+            repeat_range(b, unit)
+        elif cue and (cue.kind == "mirror" or is_each_directive(unit)):
+            same = [p for p in b.run if b.block_of.get(p) == unit.block]
+            if WHOLE.search(unit.text) and b.whole_run:
+                # "do the whole thing again on the left leg" reaches back across sections, all of
+                # it but the sentence that asks ("Do the right foot first, then repeat the whole chart…")
+                whole = [p for p in b.whole_run if b.sentence_of.get(p) != unit.sentence]
+                mirror(b, unit, cue, whole or list(b.whole_run), keep_unsided=True)
+            elif unit.split_tail and same and not ends_a_side(b, same):
+                mirror(b, unit, cue, same)
+            else:
+                mirror(b, unit, cue)
+        elif cue and cue.kind == "switch" and does_again(unit, cue, units[at + 1 :]):
+            mirror(b, unit, cue)
+        elif cue and cue.kind == "switch":
+            b.saved_run = b.run
+            b.side = cue.side
+            b.part = cue.part or b.part
+            # "Now the right wrist: find the point and press it for 2 minutes." is a switch and a step
+            rest = unit.text[unit.text.find(cue.phrase) + len(cue.phrase) :].lstrip(" :,;-–")
+            own = bool(unit.durations) and len(words_of(rest)) >= 2
+            said = cue.phrase.strip(" :,;") if own else unit.text
+            announce = as_sentence(said)
+            b.add(Step(said, "switch", section=unit.section, source_line=unit.line, announce=announce, side=b.side))
+            b.run, b.whole_run = [], []
+            if own:
+                b.add(instruction(read(replace(unit, text=rest)), b), unit)
+        else:
+            step = instruction(unit, b)
+            b.add(step, unit)
+            # a breath told phase by phase may follow; its first phase may come after an action
+            opening = phase or (lexicon.breath_phase(unit.text, after_action=True) if unit.instruction else None)
+            if opening and (opening[0] == "in" or (opening == phase and opening[0] == "out")):
+                b.phases, b.phases_at = [opening], len(b.steps) - 1
+            if cue and cue.kind == "each":
+                b.pending.append(([len(b.steps) - 1], cue.part))
+            aside = ASIDE_SECTION.search(unit.section or "")
+            if b.rule is not None and unit.block != b.rule_block and not aside:  # not the advice told with it
+                b.ruled.append((len(b.steps) - 1, b.rule))
+                b.rule_listed = b.rule_listed or unit.from_list
+    finish(b)
+    steps = number_steps(b.steps)
+    title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
+    return Routine(title=title or title_from(source), steps=steps, source=source)

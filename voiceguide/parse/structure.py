@@ -1,0 +1,301 @@
+"""Pass 1, structure: the text's blocks (headings, list items, paragraphs, table rows), each with
+the line it starts on. Markdown and the habits of handouts (bold lines, underlined titles, "Step 1 –
+Name." items, form fields, page footers) are read here; what a block says is read later.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from voiceguide import lexicon
+from voiceguide.parse.grammar import is_instruction, words_of
+
+_BULLET = re.compile(r"^\s*(?:[•·◦▪‣●○■□➤►✓✔*+\-–—])\s+(?P<text>.+)$")
+
+
+_NUMBERED = re.compile(
+    r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*[.)](?!\d)|\((?P<n3>\d+)\)"
+    r"|\(?(?P<letter>[a-h]|i{1,3}|iv|vi{0,3})\)|(?P<letter2>[a-h]|i{1,3}|iv|vi{0,3})\.(?=\s))"
+    r"\s*(?P<text>.*)$",  # "a)", "(a)", "a." and "ii." sub-steps too
+    re.IGNORECASE,
+)
+
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<text>.+?)\s*#*\s*$")
+
+
+_UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
+
+
+_RULE = re.compile(r"^\s*(?:[-*_=~]\s*){3,}$")
+
+
+_NAMED_ITEM = re.compile(r"^(?P<name>[A-Z][\w'&-]*(?: [\w'&-]+){0,3})[.:]\s+(?P<rest>[A-Z].{8,})$")
+
+
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+
+
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+_TIME_COLUMN = re.compile(r"^(?:time|duration|hold|how long|length|seconds|minutes|for)$", re.IGNORECASE)
+
+
+_FORM_FIELDS = re.compile(  # "Patient: _______  Date: ____", a page footer
+    r"^(?:(?:\s*[\w .'/-]{1,30}:\s*_{3,})+\s*|\s*(?:page\s+)?\d+\s+(?:of|/)\s+\d+\s*|\s*page\s+\d+\s*)$", re.IGNORECASE
+)
+
+
+# A bold line names a part; a bold sentence ("**Repeat on the left hand.**") is emphasis.
+_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<text>[^*_]*?[^*_.!?])(?:\*\*|__)\s*:?\s*$")
+
+
+_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")  # Markdown block quotes ("> Tip: …"): read as plain text
+
+
+# Emoji and pictographs: nothing a voice can say ("🖐️", "✅", "⏱"); list markers are handled first.
+_PICTOGRAPH = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d]")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "heading", "item", "para"
+    text: str
+    line: int
+    number: int | None = None  # a numbered list item's own number
+    level: int = 0  # heading level, 1 for a title
+    lettered: bool = False  # an "a)" sub-step
+    indent: int = 0  # a list item's indentation, in characters
+    lines: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) for paragraphs
+
+
+def clean_inline(text: str) -> str:
+    """Drop Markdown emphasis, links and stray markup; fold white space."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    text = re.sub(r"(?<!\w)_(?=\w)|(?<=\w)_(?!\w)", "", text)
+    text = re.sub(r"<[^>]{1,40}>", "", text)
+    text = _PICTOGRAPH.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
+    return "\n".join(_QUOTE.sub("", line) for line in text.split("\n"))
+
+
+def _title_case(text: str) -> bool:
+    """'Evening Foot Care' or 'Benefits:' rather than 'Sit down and relax'."""
+    long_words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 4]
+    capitals = sum(w[0].isupper() for w in long_words)
+    return text.endswith(":") or (bool(long_words) and capitals >= max(1, round(0.6 * len(long_words) + 0.01)))
+
+
+def _is_title_line(text: str) -> bool:
+    """A short line standing alone that names a part rather than telling what to do."""
+    words = text.rstrip(":").split()
+    return 0 < len(words) <= 10 and not re.search(r"[.!?,;]\s*\S", text.rstrip(":")) and text[-1:] not in ".!?,;"
+
+
+def blocks_of(text: str) -> list[Block]:
+    lines = normalize(text).split("\n")
+    blocks: list[Block] = []
+    para: list[tuple[int, str]] = []
+    item: list[tuple[int, str]] | None = None
+    item_number: int | None = None
+    lettered = False
+    indent = 0
+    header: list[str] = []  # the column names of a Markdown table
+    stepped = False  # the item is numbered "Step 3 –": a short first sentence names it
+
+    def flush() -> None:
+        nonlocal para, item, item_number, lettered, stepped
+        if item:
+            first = clean_inline(item[0][1])
+            name = _NAMED_ITEM.match(first)
+            if item_number is not None and name and _names_a_step(name.group("name")):
+                # "Step 1 – Palming. Rub your hands…": the item's name, then what to do
+                blocks.append(Block("heading", name.group("name").strip(), item[0][0], level=4))
+                item = [(item[0][0], name.group("rest")), *item[1:]]
+                first = name.group("rest")
+            if len(item) > 1 and _is_title_line(first) and len(first.split()) <= 8:
+                # "1. Chin tuck" over an indented description: the first line names the step.
+                blocks.append(Block("heading", first.rstrip(":"), item[0][0], level=4))
+                item = item[1:]
+            joined, offsets = _join(item)
+            if joined:
+                blocks.append(
+                    Block("item", joined, item[0][0], item_number, lines=offsets, lettered=lettered, indent=indent)
+                )
+        if para:
+            joined, offsets = _join(para)
+            first = clean_inline(para[0][1])
+            # "Relaxing the Body, Muscle by Muscle" alone on the first line is the title
+            opening_title = (
+                not blocks and _title_case(joined) and not re.search(r"[.!?;:|]", joined) and len(joined.split()) <= 12
+            )
+            if len(para) == 1 and (_is_title_line(joined) or opening_title) and (not blocks or _title_case(joined)):
+                blocks.append(Block("heading", joined.rstrip(":"), para[0][0], level=1 if not blocks else 3))
+                joined = ""
+            elif (
+                not blocks
+                and len(para) == 2
+                and all(_is_title_line(t) and _title_case(t) for t in map(clean_inline, [first, para[1][1]]))
+            ):
+                # a title over a subtitle ("Physiotherapy Department") on the first two lines
+                blocks.append(Block("heading", first.rstrip(":"), para[0][0], level=1))
+                joined, offsets = _join(para[1:])
+            elif len(para) > 1 and _is_title_line(first) and len(first.split()) <= 6 and para[1][1][:1].isupper():
+                # "Finishing stretch" on its own line, the text under it starting on the next
+                blocks.append(Block("heading", first.rstrip(":"), para[0][0], level=3))
+                joined, offsets = _join(para[1:])
+            if joined:
+                blocks.append(Block("para", joined, para[0][0], lines=offsets))
+        para, item, item_number, lettered, stepped = [], None, None, False, False
+
+    for i, raw in enumerate(lines):
+        number = i + 1
+        line = raw.rstrip()
+        stripped = line.strip()
+        next_line = lines[i + 1] if i + 1 < len(lines) else ""
+        if not stripped:
+            flush()
+            continue
+        if _UNDERLINE.match(next_line) and not item and not para and _is_title_line(clean_inline(stripped)):
+            blocks.append(
+                Block("heading", clean_inline(stripped).rstrip(":"), number, level=1 if "=" in next_line else 2)
+            )
+            continue
+        if _TABLE_ROW.match(line) or (_TABLE_RULE.match(line) and "|" in line):
+            # "| Solar plexus | centre of the sole | 1 min |": each row a step, read as a sentence
+            flush()
+            cells = [clean_inline(c) for c in stripped.strip("|").split("|")]
+            if _TABLE_RULE.match(line):
+                continue
+            if _TABLE_RULE.match(next_line) and "|" in next_line:
+                header = cells
+                continue
+            blocks.append(Block("item", _table_sentence(cells, header), number))
+            continue
+        header = [] if not _TABLE_ROW.match(next_line) else header
+        if _UNDERLINE.match(stripped) or _RULE.match(stripped) or _FORM_FIELDS.match(stripped):
+            flush()
+            continue
+        heading = _MD_HEADING.match(line) or _BOLD_LINE.match(line)
+        if heading:
+            flush()
+            level = len(line) - len(line.lstrip().lstrip("#")) if line.lstrip().startswith("#") else 3
+            text_ = clean_inline(heading.group("text")).rstrip(":")
+            if text_:
+                blocks.append(
+                    Block("heading", text_, number, level=max(1, level - line.index("#") if "#" in line[:4] else level))
+                )
+            continue
+        bullet = _BULLET.match(line)
+        numbered = _NUMBERED.match(line)
+        if bullet or (numbered and numbered.group("text")):
+            if len(para) == 1 and _is_title_line(clean_inline(para[0][1])) and len(para[0][1].split()) <= 6:
+                # "How to do it" right above a list names it
+                blocks.append(Block("heading", clean_inline(para[0][1]).rstrip(":"), para[0][0], level=3))
+                para = []
+            flush()
+            indent = len(line) - len(line.lstrip())
+            if bullet:
+                item = [(number, bullet.group("text"))]
+            else:
+                assert numbered is not None
+                item = [(number, numbered.group("text"))]
+                item_number = _item_number(numbered)
+                lettered = numbered.group("letter") is not None or numbered.group("letter2") is not None
+                stepped = numbered.group("n1") is not None
+            continue
+        if numbered and not numbered.group("text"):
+            flush()  # a bare "Step 3:" line: its text follows on the next line
+            item, item_number = [], _item_number(numbered)
+            continue
+        cleaned = clean_inline(stripped)
+        if item is not None and not (cleaned.endswith(":") and _is_title_line(cleaned)):
+            item.append((number, stripped))  # a list item goes on until a blank line
+            continue
+        if cleaned.endswith(":") and _is_title_line(cleaned) and not para:
+            flush()
+            blocks.append(Block("heading", cleaned.rstrip(":"), number, level=3))
+            continue
+        para.append((number, stripped))
+    flush()
+    return _headings_over_sub_steps(blocks)
+
+
+def _names_a_step(text: str) -> bool:
+    """ "Palming", "Sustained pressure": a name, not an instruction, a side or a time."""
+    return not (
+        is_instruction(text, False)
+        or lexicon.find_side_cue(text)
+        or lexicon.first_side(text)
+        or lexicon.find_durations(text)
+        or lexicon.find_repeat(text)
+        or words_of(text)[:1] in (["now"], ["then"], ["next"])
+    )
+
+
+def _table_sentence(cells: list[str], header: list[str]) -> str:
+    """A table row as a sentence: "Solar plexus: centre of the sole, for 1 min." """
+    filled = [position for position, cell in enumerate(cells) if cell]
+    if not filled:
+        return ""
+    said = []
+    for position, cell in list(enumerate(cells))[filled[0] + 1 :]:
+        name = header[position] if position < len(header) else ""
+        if cell:
+            said.append(f"for {cell}" if _TIME_COLUMN.match(name) and lexicon.find_durations(cell) else cell)
+    first = cells[filled[0]].rstrip(".:")
+    return f"{first}: {', '.join(said)}." if said else f"{first}."
+
+
+def _headings_over_sub_steps(blocks: list[Block]) -> list[Block]:
+    """ "2. Achilles" over "a) Pinch the tendon…", or "* Warm up" over indented bullets: a short
+    item that names the items under it."""
+    result = list(blocks)
+    for position, block in enumerate(blocks[:-1]):
+        following = blocks[position + 1]
+        under = following.kind == "item" and (
+            (following.lettered and not block.lettered) or following.indent > block.indent
+        )
+        # "1. Spirit Gate (HT7)" alone, with the paragraph about it below
+        previous = blocks[position - 1] if position else None
+        in_a_list = previous is not None and previous.kind == "item" and previous.number is not None
+        named = (
+            block.number is not None
+            and following.kind == "para"
+            and not in_a_list  # "3. Wrist circles" ending a list, then a closing paragraph
+            and not is_instruction(block.text, False)
+        )
+        if block.kind == "item" and (under or named) and _is_title_line(block.text):
+            result[position] = Block("heading", block.text.rstrip(":"), block.line, level=3)
+    return result
+
+
+def _item_number(match: re.Match[str]) -> int | None:
+    number = match.group("n1") or match.group("n2") or match.group("n3")
+    return int(number) if number else None  # lettered sub-steps have none
+
+
+def _join(lines: list[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...]]:
+    parts: list[str] = []
+    offsets: list[tuple[int, int]] = []
+    length = 0
+    for number, text in lines:
+        cleaned = clean_inline(text)
+        if not cleaned:
+            continue
+        if parts:
+            length += 1
+        offsets.append((length, number))
+        parts.append(cleaned)
+        length += len(cleaned)
+    return " ".join(parts), tuple(offsets)

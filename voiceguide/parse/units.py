@@ -1,0 +1,286 @@
+"""Pass 3, annotations: one unit per sentence or list item, with what the lexicon finds in it
+(durations, a count, a side cue, a breath pattern, a step range), whether it is an instruction,
+and any rule it states for many steps ("Hold each stretch for 30 seconds").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from voiceguide import lexicon
+from voiceguide.parse.grammar import (
+    ADVICE_LABEL,
+    CONDITION,
+    CONDITION_CLAUSE,
+    FILLER,
+    FREQUENCY,
+    GENERAL_RULE,
+    HABIT,
+    IMPERATIVE,
+    OPTIONAL,
+    TAKES,
+    is_instruction,
+    kind_of,
+    leading_verb,
+    words_of,
+)
+from voiceguide.parse.sentences import sentences
+from voiceguide.parse.structure import Block
+
+REPEAT_ONLY_WORDS = re.compile(
+    r"\b(?:repeat|repeating|do|perform|this|it|that|the|same|whole|entire|exercise|cycle|sequence|movement|"
+    r"motion|process|pattern|round|stretch|again|more|in total|total|all|steps?|technique|breathing|"
+    r"for|about|approximately|up to|to|times?|sets?|rounds?|and|then|now|you|can|should|go|through)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Unit:
+    """One list item or sentence, on its way to becoming a step."""
+
+    text: str
+    line: int
+    section: str | None
+    from_list: bool
+    number: int | None = None
+    instruction: bool = False
+    durations: list[lexicon.Found] = field(default_factory=list)
+    repeat: lexicon.Found | None = None
+    breath: lexicon.BreathFound | None = None
+    side_cue: lexicon.SideCue | None = None
+    step_range: tuple[int, int] | None = None
+    block: int = 0  # which paragraph or list item it came from
+    split_tail: bool = False  # split off the end of a sentence ("…, then repeat on the other hand")
+    kind: str | None = None  # what a verbless tail does: the kind of the clause it was split from
+    sentence: int = 0  # which sentence of the text it came from
+    rule: Rule | None = None  # a time, count or sides stated once for several steps
+
+
+_BARE_COUNT = re.compile(rf"\bfor (?:another )?(?P<n>{lexicon.NUM})\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def split_then(text: str) -> list[str]:
+    """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
+    # split before "then" or before "and then", never between the two
+    parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)\s+)(?=(?:and\s+)?then\b)", text)]
+    if len(parts) < 2 or lexicon.find_breath_pattern(text) or ADVICE_LABEL.match(text):
+        return [text]
+    stated = lexicon.find_durations(parts[0])
+    bare = _BARE_COUNT.search(parts[-1])
+    if stated and bare and not lexicon.find_durations(parts[-1]):
+        # "Hold for 5 seconds, then relax for 10.": the second time in the first one's unit
+        unit = re.search(r"(?:seconds?|secs?|minutes?|mins?)\b", stated[-1].phrase)
+        if unit:
+            word = "seconds" if unit.group(0).startswith("s") else "minutes"
+            parts[-1] = parts[-1][: bare.end("n")] + f" {word}" + parts[-1][bare.end("n") :]
+    # "Tense for 5 seconds, then release for 10", "Blink 10 times, then rest for 20 seconds"
+    timed = all(lexicon.find_durations(p) or lexicon.find_repeat(p) for p in parts)
+    counted = all(lexicon.find_repeat(p) for p in parts)
+    cue = lexicon.find_side_cue(parts[-1])
+    directive = cue is not None and cue.kind in ("mirror", "switch") and not lexicon.find_side_cue(parts[0])
+    if directive and WHOLE.search(parts[-1]) and re.search(r"\bfirst\b", parts[0], re.IGNORECASE):
+        return [text]  # "Do the right foot first, then repeat the whole chart on the left": one directive
+    return parts if timed or counted or directive else [text]
+
+
+_SAME_AGAIN = re.compile(
+    r"^\s*,?\s*(?:and|then)\s+(?:do|repeat|perform)"
+    r"(?:\s+(?:it|this|that|them|the same|both|all|these|those|everything)\b|\s*[.!]?\s*$)",
+    re.I,
+)
+
+
+def _split_directive(text: str, cue: lexicon.SideCue) -> list[str]:
+    """'Repeat on the other foot and relax by lying down.' carries a second instruction."""
+    at = text.find(cue.phrase)
+    rest = text[at + len(cue.phrase) :] if at >= 0 else ""
+    if lexicon.find_side_cue(rest) or _SAME_AGAIN.match(rest):
+        return [text]  # "Switch hands and do the same on the other side": one switch
+    match = re.match(r"^\s*(?:,\s*)?(?:and|then)\s+(?P<rest>.{6,})$", rest)
+    if match and leading_verb(match.group("rest")) in IMPERATIVE:
+        return [text[: at + len(cue.phrase)].rstrip(" ,") + ".", match.group(0).strip()]
+    return [text]
+
+
+_GENERIC_HEADING = re.compile(
+    r"^(?:how to(?: do it| do this| use it)?|steps?|the steps|instructions|method|directions|what to do|"
+    r"technique|the routine|the practice|procedure)$",
+    re.IGNORECASE,
+)
+
+
+def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
+    title: str | None = None
+    section: str | None = None
+    units: list[Unit] = []
+    for position, block in enumerate(blocks):
+        if block.kind == "heading":
+            if title is None and not units and (block.level == 1 or position == 0):
+                title = block.text
+            elif not (_GENERIC_HEADING.match(block.text) and section and not ASIDE_SECTION.search(section)):
+                section = block.text  # "How to do it" under "Spirit Gate (HT7)" keeps the point's name
+            continue
+        pieces = [(_line_at(block, offset), s) for offset, s in sentences(block.text)]
+        for line, text in pieces:
+            sentence = units[-1].sentence + 1 if units else 0
+            lead: Unit | None = None
+            for part in split_then(text):
+                cue = lexicon.find_side_cue(part)
+                chunks = [part]
+                if cue is not None and cue.kind != "each" and not lexicon.find_step_range(part):
+                    chunks = _split_directive(part, cue)
+                for piece in chunks:
+                    unit = _unit(piece, line, section, block, position)
+                    unit.sentence = sentence
+                    if lead is not None:
+                        unit.split_tail = True
+                        unit.instruction = unit.instruction or lead.instruction  # "…, then forward ten times"
+                        if leading_verb(piece) not in IMPERATIVE:
+                            unit.kind = kind_of(lead.text)
+                    lead = lead or unit
+                    units.append(unit)
+    return title, units
+
+
+def _line_at(block: Block, offset: int) -> int:
+    line = block.line
+    for start, number in block.lines:
+        if start <= offset:
+            line = number
+    return line
+
+
+def _unit(text: str, line: int, section: str | None, block: Block, block_id: int) -> Unit:
+    return read(Unit(text, line, section, block.kind == "item", number=block.number, block=block_id))
+
+
+def read(unit: Unit, rules: bool = True) -> Unit:
+    """Fill in what the lexicon finds in a unit's text, and whether it is an instruction."""
+    text, from_list = unit.text, unit.from_list
+    unit.breath = lexicon.find_breath_pattern(text)
+    blanked = CONDITION_CLAUSE.sub(lambda m: " " * len(m.group(0)), text)  # "If you only have a moment, …"
+    if unit.breath:
+        blanked = (
+            blanked[: unit.breath.start] + " " * (unit.breath.end - unit.breath.start) + blanked[unit.breath.end :]
+        )
+    unit.durations = lexicon.find_durations(blanked)
+    unit.repeat = lexicon.find_repeat(blanked)
+    unit.side_cue = lexicon.find_side_cue(text)
+    unit.step_range = lexicon.find_step_range(text)
+    unit.instruction = is_instruction(text, from_list) or bool(unit.step_range)
+    if unit.side_cue and unit.side_cue.kind in ("mirror", "switch"):
+        unit.instruction = True
+    if lexicon.PRESCRIPTION.match(text) or (unit.repeat and only_count(text, unit.repeat)):
+        unit.instruction = True  # "Hold: 30 sec  Reps: 3", "5 reps.": the exercise above, timed
+    unit.rule = rule_of(unit) if rules else None
+    if unit.rule or GENERAL_RULE.search(text):
+        unit.instruction = False  # "…for each stretch unless noted otherwise": how to read the rest
+    stage = lexicon.STAGE_DIRECTION.search(text)
+    if stage and not unit.instruction and unit.durations and lexicon.find_durations(stage.group(0)):
+        unit.instruction, unit.kind = True, "rest"  # "Notice the stillness. (pause 1 min)": said, then silence
+    optional = OPTIONAL.search(text) and not (unit.durations or unit.repeat)  # "…, or longer if you like" times it
+    if (FREQUENCY.search(text) and not unit.durations) or HABIT.search(text) or optional:
+        unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
+    if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
+        unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
+    return unit
+
+
+def only_count(text: str, repeat: lexicon.Found) -> bool:
+    return not words_of(REPEAT_ONLY_WORDS.sub(" ", text.replace(repeat.phrase, " ")))
+
+
+_RULE_SCOPE = re.compile(
+    r"\bunless (?:noted|otherwise|stated|told|indicated|shown)\b"
+    r"|\b(?:each|every|all)\s+(?:of\s+)?(?:the\s+|these\s+|those\s+|your\s+)?(?:following\s+|other\s+)?"
+    r"(?:stretch|exercise|point|pose|position|posture|movement|move|spot|technique|hold|contraction|squeeze|zone|"
+    r"area|region|muscle(?: group)?|one)(?:es|s)?\b"
+    r"|\b(?:each|all) of (?:these|them|those)\b|\bof each\s*(?:[.;,]|$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A time, a count or both sides stated once for the steps it governs."""
+
+    seconds: float | None
+    release: float
+    repeat: int | None
+    each_side: bool
+    kind: str | None  # press, massage or hold when the rule names the act
+    every_side: bool = False  # "each stretch … on each side": every exercise has two sides
+
+
+def rule_of(unit: Unit) -> Rule | None:
+    """ "Hold each stretch for 30 seconds and repeat 3 times on each side.", "For each point
+    below, press for one minute.": said of a kind of step, near the sentence's start, with a
+    time, a count or both sides in it."""
+    scope = _RULE_SCOPE.search(unit.text)
+    each_side = bool(unit.side_cue and unit.side_cue.kind == "each")
+    if not scope or unit.step_range or unit.breath or not (unit.durations or unit.repeat or each_side):
+        return None
+    if TAKES.search(unit.text):
+        return None  # "Each of the techniques below takes a minute or two": how long, not how to
+    opening = CONDITION_CLAUSE.match(unit.text)  # "Unless your therapist says otherwise, hold each…"
+    start = opening.end() if opening and opening.end() <= scope.start() else 0
+    lead = unit.text[start : scope.start()]
+    for found in [*unit.durations, *([unit.repeat] if unit.repeat else [])]:
+        lead = lead.replace(found.phrase, " ")  # "Do 2 sets of 10 reps of each exercise."
+    before = [w for w in words_of(lead) if w not in FILLER and w not in ("of", "for", "on", "with")]
+    if len(before) > 3 and not scope.group(0).lower().startswith("unless"):
+        return None  # "Find three points along the arch and press each one for 5 seconds": one step
+    hold, release = hold_and_release(unit)
+    kind = kind_of(unit.text)
+    return Rule(
+        seconds=hold,
+        release=release,
+        repeat=max(1, int(unit.repeat.value)) if unit.repeat else None,
+        each_side=each_side,
+        kind=kind if kind in ("press", "massage", "hold") else None,
+        every_side=each_side and not scope.group(0).lower().startswith(("unless", "each of", "all of")),
+    )
+
+
+def join_rules(first: Rule | None, second: Rule) -> Rule:
+    """ "Hold every stretch for 20 seconds. Do each one twice.": one rule told in two sentences."""
+    if first is None:
+        return second
+    return Rule(
+        seconds=second.seconds if second.seconds is not None else first.seconds,
+        release=second.release or first.release,
+        repeat=second.repeat or first.repeat,
+        each_side=first.each_side or second.each_side,
+        kind=second.kind or first.kind,
+        every_side=first.every_side or second.every_side,
+    )
+
+
+WHOLE = re.compile(
+    r"\b(?:whole|everything|entire|all (?:of )?(?:it|this|these|the steps))\b|\bthe (?:routine|sequence)\b",
+    re.IGNORECASE,
+)
+
+
+# Sections whose lists are not exercises: "Do not press on:", "What you need", "Safety tips"
+ASIDE_SECTION = re.compile(
+    r"\b(?:not|never|avoid|don't|do not|caution|warning|need|needed|equipment|tips?|notes?|safety|precautions?|"
+    r"contraindications?|when to|who should|benefits?|faq|questions)\b",
+    re.IGNORECASE,
+)
+
+
+_RELEASE_WORD = re.compile(r"\b(?:release|relax|rest|let go|pause|ease off|break)\w*\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
+
+
+def hold_and_release(unit: Unit) -> tuple[float | None, float]:
+    """'Press for 30 seconds, release for 5 seconds': the hold, and the rest between repetitions."""
+    if not unit.durations:
+        return None, 0.0
+    hold = unit.durations[0].value
+    for found in unit.durations[1:]:
+        if _RELEASE_WORD.search(unit.text[: found.start]):
+            return hold, found.value
+    return hold, 0.0
