@@ -15,6 +15,34 @@ from dataclasses import dataclass
 
 BREATH_SECONDS = 10.0  # one slow breath, in and out, for "for five breaths"
 
+# What a verb asks of the listener, by its lemma (every inflection matches it: see parse.words).
+_VERBS = {
+    "position": "sit stand lie lay kneel place put take find locate position cross uncross support grasp grip "
+    "cup bring lift raise lower turn rotate point set close open move wash dry interlace clasp link bend "
+    "straighten draw pull reach spread curl flex extend tuck drop sink shift return come get make form allow "
+    "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
+    "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "
+    "bounce hang fold look gaze blink swallow hum step march choose pick try aim start begin finish end add "
+    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor loop hinge apply",
+    "press": "press push pinch squeeze compress",
+    "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
+    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
+    "hold": "tense tighten contract hold stretch",
+    "breath": "breathe inhale exhale",
+    "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
+    "repeat switch change pause wait sense enjoy smile sigh yawn settle melt listen",
+}
+VERBS_BY_KIND = {kind: frozenset(words.split()) for kind, words in _VERBS.items()}
+ALL_VERBS = frozenset().union(*VERBS_BY_KIND.values())
+# Words besides those verbs that a misspelling is mended to ("repctitions", "reapeat", "massge").
+_DOMAIN_WORDS = (
+    "repetition repetitions seconds minutes breaths breathing exercise exercises movement movements pressure "
+    "alternately counts circles strokes fingers thumb thumbs shoulder shoulders nostril nostrils abdomen "
+    "stretches stretching inhalation exhalation position positions"
+)
+DOMAIN_WORDS = frozenset(_DOMAIN_WORDS.split())
+
+
 _UNITS = {
     "ones": 1,
     "one": 1,

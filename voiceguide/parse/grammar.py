@@ -9,26 +9,9 @@ from __future__ import annotations
 import re
 
 from voiceguide import lexicon
+from voiceguide.parse.words import all_lemmas, lemma
 
-_VERBS = {
-    "position": "sit stand lie lay kneel place put take find locate position cross uncross support grasp grip "
-    "cup bring lift raise lower turn rotate point set close open move wash dry interlace clasp link bend "
-    "straighten draw pull reach spread curl flex extend tuck drop sink shift return come get make form allow "
-    "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
-    "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "
-    "bounce hang fold look gaze blink swallow hum step march choose pick try aim start begin finish end add "
-    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor loop hinge apply",
-    "press": "press push pinch squeeze compress",
-    "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
-    "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
-    "hold": "tense tighten contract hold stretch",
-    "breath": "breathe inhale exhale",
-    "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
-    "repeat switch change pause wait sense enjoy smile sigh yawn settle melt listen",
-}
-
-
-IMPERATIVE = {verb for words in _VERBS.values() for verb in words.split()}
+IMPERATIVE = lexicon.ALL_VERBS
 
 
 FILLER = {
@@ -238,18 +221,6 @@ _OPENING = (
 )
 
 
-def _stems(word: str) -> set[str]:
-    """A word and the verbs it may be a form of: tapping → tap, shaking → shake, presses → press."""
-    stems = {word}
-    for suffix in ("ing", "es", "s", "ed"):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2:
-            base = word[: -len(suffix)]
-            stems |= {base, base + "e"}
-            if len(base) > 2 and base[-1] == base[-2]:
-                stems.add(base[:-1])
-    return stems
-
-
 _TOOL_NOUN = re.compile(
     r"\b(?:massage|tennis|lacrosse|foam|spiky|trigger[- ]point)\s+(?:balls?|rollers?|sticks?|guns?|tools?|oil|"
     r"cream|lotion|mats?|tables?|chairs?|therapists?|cushions?)\b"
@@ -262,10 +233,10 @@ def kind_of(text: str) -> str:
     lowered = _EASE_PRESSURE.sub(" ", text.lower())
     lowered = re.sub(r"\bpress(?:ing)? (?:yourself|up|down|back)\b", " ", lowered)  # getting up, not a press
     lowered = _TOOL_NOUN.sub(" ", lowered)  # "place a massage ball under you": the ball, not the act
-    words = {stem for word in words_of(lowered) for stem in _stems(word)}
+    words = {form for word in words_of(lowered) for form in all_lemmas(word)}
     if (
         lexicon.find_breath_pattern(text)
-        or leading_verb(lowered) in ("breathe", "inhale", "exhale")
+        or lemma(leading_verb(lowered) or "") in ("breathe", "inhale", "exhale")
         or re.search(
             r"\b(?:take|with|for)\s+(?:[\w,]+\s+){0,3}(?:deep|slow|full|long|calm)\s+(?:\w+\s+)?breaths?\b", lowered
         )
@@ -280,15 +251,15 @@ def kind_of(text: str) -> str:
         return "massage"
     if _HOLD_VERB.search(lowered) or words & {"tense", "tighten", "clench", "contract", "stretch"}:
         return "hold"
-    if words & {"inhale", "exhale", "breathe"}:
+    if words & {"inhale", "exhale", "breathe", "breath"}:
         return "breath"  # "Close your right nostril and inhale slowly through the left one"
-    lead = leading_verb(lowered)
+    lead = lemma(leading_verb(lowered) or "")
     if lead in _KIND_WORDS["rest"] and not re.search(r"\brest (?:your|the|it|them|one|both|each)\b", lowered):
         return "rest"
     return "position"
 
 
-_KIND_WORDS = {kind: frozenset(words.split()) for kind, words in _VERBS.items()}
+_KIND_WORDS = dict(lexicon.VERBS_BY_KIND)
 
 
 _KIND_WORDS["rest"] -= {"continue", "repeat", "switch", "change"}

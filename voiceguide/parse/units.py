@@ -27,6 +27,7 @@ from voiceguide.parse.grammar import (
 )
 from voiceguide.parse.sentences import sentences
 from voiceguide.parse.structure import Block
+from voiceguide.parse.words import mend
 
 REPEAT_ONLY_WORDS = re.compile(
     r"\b(?:repeat|repeating|do|perform|this|it|that|the|same|whole|entire|exercise|cycle|sequence|movement|"
@@ -122,7 +123,7 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
             elif not (_GENERIC_HEADING.match(block.text) and section and not ASIDE_SECTION.search(section)):
                 section = block.text  # "How to do it" under "Spirit Gate (HT7)" keeps the point's name
             continue
-        pieces = [(_line_at(block, offset), s) for offset, s in sentences(block.text)]
+        pieces = [(_line_at(block, offset), mend(s)) for offset, s in sentences(block.text)]
         for line, text in pieces:
             sentence = units[-1].sentence + 1 if units else 0
             lead: Unit | None = None
