@@ -51,22 +51,6 @@ def test_repeats(sentence: str, count: int | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("sentence", "pattern"),
-    [
-        ("Inhale for 4, hold for 7, exhale for 8.", (4, 7, 8)),
-        ("Breathe in for four counts, hold for four, breathe out for four, hold for four.", (4, 4, 4, 4)),
-        ("This is called box breathing.", (4, 4, 4, 4)),
-        ("Try 4-7-8 breathing tonight.", (4, 7, 8)),
-        ("Inhale through the nose for a count of 4 and exhale for 6.", (4, 6)),
-        ("Keep breathing slowly.", None),
-    ],
-)
-def test_breath_patterns(sentence: str, pattern: tuple[float, ...] | None) -> None:
-    found = lexicon.find_breath_pattern(sentence)
-    assert (found.pattern if found else None) == pattern
-
-
-@pytest.mark.parametrize(
     ("sentence", "kind", "side", "part"),
     [
         ("Repeat the same on the other foot.", "mirror", None, "foot"),
@@ -158,8 +142,3 @@ def test_side_cues_need_a_side_to_go_to(sentence: str, kind: str | None) -> None
 def test_counts_read_with_what_follows(sentence: str, count: int | None) -> None:
     found = lexicon.find_repeat(sentence)
     assert (found.value if found else None) == count
-
-
-def test_a_number_before_a_body_part_is_not_a_breath_count() -> None:
-    assert lexicon.breath_phase("Sit down and rest one foot across the other knee.", after_action=True) is None
-    assert lexicon.breath_phase("Then rest for two.") == ("hold", 2.0)

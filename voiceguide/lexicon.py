@@ -4,7 +4,8 @@ Pure functions over strings. Rules for the vague and the ranged (documented in t
 - a range takes its lower bound: "2-3 minutes" is 120 s, "2-3 sets" is 2;
 - vague amounts have fixed values: a few / several = 3, a couple = 2, a few seconds = 5,
   a few moments = 10, a moment = 5;
-- "count to ten" is 10 s, one count in breathing is 1 s, one breath is BREATH_SECONDS;
+- "count to ten" is 10 s, one count in breathing is 1 s, one breath is BREATH_SECONDS (breath
+  phases and patterns are read by parse.breath);
 - "repeat N more times" is N + 1 performances.
 """
 
@@ -348,110 +349,6 @@ def find_step_range(text: str) -> tuple[int, int] | None:
         return None
     first, last = int(match.group("a")), int(match.group("b"))
     return (first, last) if first <= last else (last, first)
-
-
-# Breathing -------------------------------------------------------------------------------
-
-_BREATH_WORD = (
-    r"(?:inhale|breathe in|breath in|exhale|breathe out|breath out|hold(?: your breath| it)?|pause|rest"
-    r"|let (?:it|the breath|the air|your breath) out|blow (?:it |the air )?out"
-    r"|(?:and|then) (?:in|out))"  # "breathe in for 5 and out for 7"
-)
-PHASE_ORDERS = {("in", "out"), ("in", "hold", "out"), ("in", "hold", "out", "hold")}
-_PHASE = re.compile(
-    rf"\b(?P<what>{_BREATH_WORD})\b[^.;\d]{{0,60}}?\b(?:for|to|of)?\s*"
-    r"(?:(?:a|the) (?:slow |mental |silent |steady )?count of )?"
-    rf"(?P<n>{NUM})\b(?![.,]?\d)(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths)\b)"
-    r"(?!\s+(?:foot|feet|hands?|legs?|arms?|knees?|sides?|fingers?|thumbs?|toes?|of|at)\b)"  # "rest one foot on…"
-    r"(?:\s*(?:counts?|seconds?|secs?|s\b|beats?))?",
-    re.IGNORECASE,
-)
-_COUNT_THEN_PHASE = re.compile(
-    rf"\b(?P<n>{NUM})[- ]?(?:seconds?|secs?|s|counts?)\s+"
-    r"(?P<what>in|out|hold|breathing (?:in|out)|breath (?:in|out))\b",
-    re.IGNORECASE,
-)
-_NAMED_PATTERNS = (
-    (re.compile(r"\bbox breathing\b|\bsquare breathing\b", re.IGNORECASE), (4.0, 4.0, 4.0, 4.0)),
-    (
-        re.compile(
-            r"\b(\d+)\s*[-:–]\s*(\d+)\s*[-:–]\s*(\d+)(?:\s*[-:–]\s*(\d+))?\b(?!\s*(?:minutes?|seconds?|times|sets))"
-        ),
-        None,
-    ),
-)
-_BREATHING = re.compile(
-    r"\b(?:breaths?|breathe|breathing|inhal\w*|exhal\w*)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class BreathFound(Found):
-    pattern: tuple[float, ...] = ()
-
-
-def find_breath_pattern(text: str) -> BreathFound | None:
-    """A timed breathing pattern: "inhale for 4, hold for 7, exhale for 8" → (4, 7, 8)."""
-    phases = [m for m in _PHASE.finditer(text) if number(m.group("n"))]
-    if len(phases) < 2:  # "5.5 seconds in, 5.5 seconds out"
-        phases = [m for m in _COUNT_THEN_PHASE.finditer(text) if number(m.group("n"))]
-    kinds = [_phase_kind(m.group("what")) for m in phases]
-    if len(phases) >= 2 and "in" in kinds and "out" in kinds:
-        start = kinds.index("in")
-        pattern = [number(m.group("n")) or 0.0 for m in phases[start:]]
-        pattern += [number(m.group("n")) or 0.0 for m in phases[:start]]
-        rotated = tuple(kinds[start:] + kinds[:start])[:4]
-        # only the orders a breath can be paced in; "in, out, hold" is left to the default pace
-        order = next((rotated[:n] for n in (4, 3, 2) if rotated[:n] in PHASE_ORDERS), None)
-        if order is not None:
-            span = (phases[0].start(), phases[-1].end())
-            return _pattern_found(tuple(float(x) for x in pattern[: len(order)]), span, text)
-    for regex, fixed in _NAMED_PATTERNS:
-        match = regex.search(text)
-        if not match:
-            continue
-        if fixed is not None:
-            return _pattern_found(fixed, (match.start(), match.end()), text)
-        if ":" in match.group(0) or _BREATHING.search(text):
-            values = tuple(float(g) for g in match.groups() if g)
-            return _pattern_found(values, (match.start(), match.end()), text)
-    return None
-
-
-_ACTION_FIRST = re.compile(r"^[a-z][a-z ,']*?(?:\s+and|,)\s+(?=(?:then |slowly |gently |quietly |deeply )?$)")
-
-
-def breath_phase(text: str, after_action: bool = False) -> tuple[str, float] | None:
-    """One phase of a breath told in a sentence of its own: "Inhale through your nose for 4
-    seconds." → ("in", 4.0); "Hold your breath for 7." → ("hold", 7.0). With `after_action`,
-    a short action may come first ("Close your mouth and inhale for 4")."""
-    phases = [m for m in _PHASE.finditer(text) if number(m.group("n"))]
-    if len(phases) != 1 or phases[0].start() > 40:
-        return None
-    lead = text[: phases[0].start()].lower()
-    if after_action:
-        lead = _ACTION_FIRST.sub("", lead)
-    if re.search(r"[a-z]", re.sub(r"\b(?:then|now|and|next|slowly|gently|quietly|deeply|finally)\b|[^a-z]", "", lead)):
-        return None
-    return _phase_kind(phases[0].group("what")), float(number(phases[0].group("n")) or 0)
-
-
-def _pattern_found(values: tuple[float, ...], span: tuple[int, int], text: str) -> BreathFound:
-    return BreathFound(sum(values), span[0], span[1], text[span[0] : span[1]], pattern=values)
-
-
-def _phase_kind(word: str) -> str:
-    word = word.lower()
-    if word.startswith("inhale") or word == "in" or word.endswith(" in"):
-        return "in"
-    if word.startswith("exhale") or word == "out" or word.endswith(" out"):
-        return "out"
-    return "hold"
-
-
-def mentions_breathing(text: str) -> bool:
-    return bool(_BREATHING.search(text))
 
 
 # Sides -------------------------------------------------------------------------------------

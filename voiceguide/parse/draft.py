@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from voiceguide import lexicon
 from voiceguide.model import Step
+from voiceguide.parse.breath import Phase, mentions_breathing, single_phase
 from voiceguide.parse.grammar import kind_of
 from voiceguide.parse.units import Rule, Unit, hold_and_release
 
@@ -50,8 +51,9 @@ class Draft:
     block_of: dict[int, int] = field(default_factory=dict)  # step position → its source block
     sentence_of: dict[int, int] = field(default_factory=dict)  # step position → its source sentence
     saved_run: list[int] = field(default_factory=list)  # the run before a plain switch
-    phases: list[tuple[str, float]] = field(default_factory=list)  # a breath being told phase by phase
-    phases_at: int | None = None  # the step those phases make up
+    phases: list[Phase] = field(default_factory=list)  # a breath being told phase by phase
+    phases_at: int | None = None  # the breathing step those phases make up
+    breathing: set[int] = field(default_factory=set)  # the units that tell the rest of it
     whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
     seen_instruction: bool = False
     rule: Rule | None = None  # the rule in force
@@ -116,7 +118,7 @@ def instruction(unit: Unit, b: Draft) -> Step:
     step = Step(text=unit.text, kind=kind, side=b.side, section=unit.section, source_line=unit.line)
     if _HOLDING_BREATH.search(unit.text) and not unit.breath:
         pass  # nothing is said while the breath is held
-    elif unit.breath or lexicon.mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
+    elif unit.breath or mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
         step = with_breath(step, unit)
     repeat = max(1, int(unit.repeat.value)) if unit.repeat else 1
     hold, release = hold_and_release(unit)
@@ -125,10 +127,10 @@ def instruction(unit: Unit, b: Draft) -> Step:
         return replace(step, seconds=sum(unit.breath.pattern), seconds_from="text")
     if hold is not None:
         return replace(step, seconds=hold, seconds_from="text")
-    held = lexicon.breath_phase(unit.text, after_action=True)
-    if held and held[0] == "hold" and kind in ("hold", "breath", "press", "position"):
+    held = single_phase(unit.text, after_action=True)
+    if held and held.kind == "hold" and kind in ("hold", "breath", "press", "position"):
         # "Close both nostrils and hold for 4.": a breath held for a count
-        return replace(step, kind="hold", seconds=held[1], seconds_from="text", breath=None, breath_from=None)
+        return replace(step, kind="hold", seconds=held.seconds, seconds_from="text", breath=None, breath_from=None)
     seconds = counted_seconds(repeat) if repeat > 1 else DEFAULT_SECONDS[kind]
     if kind == "breath" and repeat > 1:
         seconds = lexicon.BREATH_SECONDS  # "breathe in, then sigh out. Do this three times.": one breath each

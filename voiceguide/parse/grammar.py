@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from voiceguide import lexicon
+from voiceguide.parse.breath import find_pattern
 from voiceguide.parse.words import all_lemmas, lemma
 
 IMPERATIVE = lexicon.ALL_VERBS
@@ -235,7 +236,7 @@ def kind_of(text: str) -> str:
     lowered = _TOOL_NOUN.sub(" ", lowered)  # "place a massage ball under you": the ball, not the act
     words = {form for word in words_of(lowered) for form in all_lemmas(word)}
     if (
-        lexicon.find_breath_pattern(text)
+        find_pattern(text)
         or lemma(leading_verb(lowered) or "") in ("breathe", "inhale", "exhale")
         or re.search(
             r"\b(?:take|with|for)\s+(?:[\w,]+\s+){0,3}(?:deep|slow|full|long|calm)\s+(?:\w+\s+)?breaths?\b", lowered

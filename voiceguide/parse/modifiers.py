@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from voiceguide import lexicon
 from voiceguide.model import Step
+from voiceguide.parse.breath import Phase, mentions_breathing, pattern_of
 from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, untimed, with_breath
 from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, words_of
 from voiceguide.parse.units import Unit, hold_and_release, only_count
@@ -149,15 +150,59 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     return True
 
 
-def add_phase(step: Step, unit: Unit, phases: list[tuple[str, float]], phase: tuple[str, float]) -> Step:
-    """ "Inhale for 4." "Hold for 7." "Exhale for 8.": one breathing step paced 4-7-8."""
-    phases.append(phase)
+def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
+    """The units after `at` that tell the rest of the breath it starts: "Inhale for 4." "Hold
+    for 7." "Exhale for 8.", or a breathing step ("Take a few slow breaths.") and the phases
+    listed under it. A sentence between two phases that only says how ("Close your mouth.") is
+    part of it. Empty unless together they make a whole breath."""
+    phases = list(units[at].phases)
+    if not phases and not (lead.kind == "breath" and lead.breath_from != "text" and lead.seconds_from != "text"):
+        return []
+    run: list[int] = []
+    for position in range(at + 1, len(units)):
+        unit, before = units[position], units[run[-1] if run else at]
+        if unit.section != before.section or unit.block - before.block > 1 or unit.repeat or unit.step_range:
+            break
+        if unit.phases and _only_phases(unit):
+            run.append(position)
+            phases += unit.phases
+            continue
+        ahead = units[position + 1] if position + 1 < len(units) else None
+        between = (
+            phases
+            and pattern_of(phases) is None
+            and unit.instruction
+            and not unit.durations
+            and ahead is not None
+            and ahead.phases
+            and ahead.block - unit.block <= 1
+        )
+        if not between:
+            break
+        run.append(position)
+    while run and not units[run[-1]].phases:
+        run.pop()
+    # Alternate-nostril breathing names a side in its phases: each phase stays a step of its own,
+    # said as it comes, since the side is what each one teaches.
+    named = {found[0] for found in (lexicon.first_side(units[p].text) for p in [at, *run]) if found}
+    return run if pattern_of(phases) is not None and len(named) < 2 else []
+
+
+def _only_phases(unit: Unit) -> bool:
+    """Its times are all the counts of its breath phases ("Inhale for 4 seconds.")."""
+    return all(any(p.start <= d.start and d.end <= p.end for p in unit.phases) for d in unit.durations)
+
+
+def add_phases(step: Step, unit: Unit, phases: list[Phase]) -> Step:
+    """ "Inhale for 4." "Hold for 7." "Exhale for 8.": one breathing step paced 4-7-8, as long as
+    the phases told."""
+    phases.extend(unit.phases)
     merged = replace(step, text=f"{step.text} {unit.text}", kind="breath")
-    kinds = tuple(kind for kind, _ in phases)
-    seconds = tuple(value for _, value in phases)
-    if kinds in lexicon.PHASE_ORDERS:
-        return replace(merged, breath=seconds, breath_from="text", seconds=sum(seconds), seconds_from="text")
-    return replace(merged, breath=None, breath_from=None, seconds=sum(seconds), seconds_from="text")
+    pattern = pattern_of(phases)
+    if pattern is None:
+        return merged
+    told = sum(p.seconds for p in phases)
+    return replace(merged, breath=pattern, breath_from="text", seconds=max(told, sum(pattern)), seconds_from="text")
 
 
 def times_previous(unit: Unit, previous: Step, same_block: bool, next_block: bool) -> bool:
@@ -201,6 +246,6 @@ def merge(step: Step, unit: Unit) -> Step:
             merged = replace(merged, seconds=counted_seconds(merged.repeat))
         elif merged.seconds_from != "text" and merged.breath_from != "text":
             merged = replace(merged, seconds=lexicon.BREATH_SECONDS)
-    if unit.breath or lexicon.mentions_breathing(unit.text) or merged.kind in HOLD_BREATH_KINDS:
+    if unit.breath or mentions_breathing(unit.text) or merged.kind in HOLD_BREATH_KINDS:
         merged = with_breath(merged, unit)
     return merged

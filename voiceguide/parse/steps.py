@@ -7,11 +7,18 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from voiceguide import lexicon
 from voiceguide.model import Routine, Step
 from voiceguide.parse.draft import Draft, as_sentence, instruction, last_instruction, number_steps, title_from
 from voiceguide.parse.grammar import words_of
-from voiceguide.parse.modifiers import accompanies, add_phase, bare_time, merge, time_the_last, times_previous
+from voiceguide.parse.modifiers import (
+    accompanies,
+    add_phases,
+    bare_time,
+    breath_run,
+    merge,
+    time_the_last,
+    times_previous,
+)
 from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, rounds_of_list
 from voiceguide.parse.rules import finish, said_of_all
 from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror
@@ -40,10 +47,9 @@ def parse_text(text: str, source: str = "") -> Routine:
             finish(b)
             repeat_rounds(b, unit, rounds, "Round {}.")
             continue
-        phase = lexicon.breath_phase(unit.text) if unit.instruction else None
-        if phase and previous is not None and previous == b.phases_at and (same_block or next_block):
-            b.steps[previous] = add_phase(b.steps[previous], unit, b.phases, phase)
-            b.block_of[previous] = unit.block  # the breath now reaches to here
+        if at in b.breathing and b.phases_at is not None:  # the next phase of a breath being told
+            b.steps[b.phases_at] = add_phases(b.steps[b.phases_at], unit, b.phases)
+            b.block_of[b.phases_at] = unit.block  # the breath now reaches to here
             continue
         if unit.number is not None and not same_block and accompanies(unit):
             previous = None  # "1. Breathe out slowly.": a numbered step of its own, not said with the one before
@@ -103,10 +109,10 @@ def parse_text(text: str, source: str = "") -> Routine:
         else:
             step = instruction(unit, b)
             b.add(step, unit)
-            # a breath told phase by phase may follow; its first phase may come after an action
-            opening = phase or (lexicon.breath_phase(unit.text, after_action=True) if unit.instruction else None)
-            if opening and (opening[0] == "in" or (opening == phase and opening[0] == "out")):
-                b.phases, b.phases_at = [opening], len(b.steps) - 1
+            # a breath told phase by phase may follow
+            run = breath_run(units, at, step)
+            if run:
+                b.breathing, b.phases, b.phases_at = set(run), list(unit.phases), len(b.steps) - 1
             if cue and cue.kind == "each":
                 b.pending.append(([len(b.steps) - 1], cue.part))
             aside = ASIDE_SECTION.search(unit.section or "")

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from voiceguide import lexicon
+from voiceguide.parse.breath import BreathFound, Phase, find_pattern, phases_of
 from voiceguide.parse.grammar import (
     ADVICE_LABEL,
     CONDITION,
@@ -49,7 +50,8 @@ class Unit:
     instruction: bool = False
     durations: list[lexicon.Found] = field(default_factory=list)
     repeat: lexicon.Found | None = None
-    breath: lexicon.BreathFound | None = None
+    breath: BreathFound | None = None
+    phases: list[Phase] = field(default_factory=list)  # breath phases with their counts
     side_cue: lexicon.SideCue | None = None
     step_range: tuple[int, int] | None = None
     block: int = 0  # which paragraph or list item it came from
@@ -66,7 +68,7 @@ def split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
     # split before "then" or before "and then", never between the two
     parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)\s+)(?=(?:and\s+)?then\b)", text)]
-    if len(parts) < 2 or lexicon.find_breath_pattern(text) or ADVICE_LABEL.match(text):
+    if len(parts) < 2 or find_pattern(text) or ADVICE_LABEL.match(text):
         return [text]
     stated = lexicon.find_durations(parts[0])
     bare = _BARE_COUNT.search(parts[-1])
@@ -160,7 +162,8 @@ def _unit(text: str, line: int, section: str | None, block: Block, block_id: int
 def read(unit: Unit, rules: bool = True) -> Unit:
     """Fill in what the lexicon finds in a unit's text, and whether it is an instruction."""
     text, from_list = unit.text, unit.from_list
-    unit.breath = lexicon.find_breath_pattern(text)
+    unit.breath = find_pattern(text)
+    unit.phases = phases_of(text)
     blanked = CONDITION_CLAUSE.sub(lambda m: " " * len(m.group(0)), text)  # "If you only have a moment, …"
     if unit.breath:
         blanked = (
