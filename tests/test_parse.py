@@ -109,7 +109,7 @@ def test_seed_like_text_mirrors_the_foot_and_the_hands() -> None:
         ("Rub the arch in small circles.", "massage", 30, 1),
         ("Stroke the sole a few times.", "massage", 10, 3),
         ("Tense your fists. Hold for 5 seconds.", "hold", 5, 1),
-        ("Take three deep breaths.", "breath", 30, 1),
+        ("Take three deep breaths.", "breath", 10, 3),  # breaths counted, each at the pace set
         ("Inhale for 4, hold for 7, exhale for 8. Repeat four times.", "breath", 19, 4),
         ("Make a fist and open it 10 times.", "position", 3, 10),
     ],

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 BREATH_SECONDS = 10.0  # one slow breath, in and out, for "for five breaths"
+VAGUE_MINUTES = 60.0  # "a few minutes", "several minutes": kept short, and said so in the plan's warnings
 
 # What a verb asks of the listener, by its lemma (every inflection matches it: see parse.words).
 _VERBS = {
@@ -156,7 +157,9 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:a|an|one|another) (?P<unit>second|minute|hour)\b", "one"),
         (rf"\bcount(?:ing)? (?:slowly )?(?:to|of) (?P<a>{NUM})\b", "count"),
         (rf"\b(?:for )?(?:a )?count of (?P<a>{NUM})\b", "count"),
-        (rf"\b(?:for )?(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+,? ){{0,3}}breaths\b", "breaths"),
+        # "hold for five breaths" times a hold; "take 30 deep breaths" counts breaths (find_repeat)
+        (rf"\b(?:for|over|during) (?:another |about |around )?(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+,? ){{0,3}}breaths\b",
+         "breaths"),
         (rf"\bfor (?P<a>{NUM}) counts?\b", "count"),
     )
 )
@@ -199,8 +202,8 @@ def _duration_value(match: re.Match[str], how: str) -> float | None:
         return unit / 2
     if how == "couple":
         return 2 * unit
-    if how == "few":
-        return 5.0 if unit == 1.0 else 3 * unit
+    if how == "few":  # vague: the gentlest reading that still does what is asked
+        return 5.0 if unit == 1.0 else VAGUE_MINUTES
     if how in ("60", "5", "10"):
         return float(how)
     if how == "one":
@@ -273,7 +276,14 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends)\b",
             "n",
         ),
+        # "Take 30 to 40 deep breaths", "twenty or thirty puffs": breaths counted, one at the pace set
+        (
+            rf"(?<!\bfor )(?<!\bover )(?<!\bduring )(?<!\babout )\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})?"
+            r" (?:[a-z]+,? ){0,2}(?:breaths|puffs|respirations|inhalations)\b",
+            "n",
+        ),
         (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
+        (r"(?<!\bfor )(?P<a>\ba few|\bseveral|\ba couple of) (?:[a-z]+,? ){0,2}breaths\b", "n"),
         (r"\b(?P<w>twice|thrice)\b", "word"),
         (r"\breps?\s*[:=]\s*(?P<a>\d+)\b", "n"),  # "Sets: 3 | Reps: 10": the repetitions
         (r"\bsets?\s*[:=]\s*(?P<a>\d+)\b", "n"),

@@ -307,3 +307,32 @@ FREQUENCY = re.compile(
 
 
 TAKES = re.compile(r"\b(?:takes?|lasts?|should take|will take)\b", re.IGNORECASE)
+
+# What comes before a time that says how long the session, the setting or a later goal lasts,
+# not how long to hold: "Allow yourself about 10 minutes", "you can do this in about twenty
+# minutes", "a quiet place where you can rest undisturbed for 20 minutes", "work up to doing it
+# for 5 minutes", "it's only a few minutes".
+_SESSION_BEFORE = re.compile(
+    r"(?:\b(?:allow|set aside|give yourself|reserve|budget|schedule|block out|you(?:'ll| will)? need|plan (?:on|for))"
+    r"(?:\s+(?:yourself|you|about|at least|around|roughly|some|just|only|a good))*"
+    r"|\b(?:do|finish|complete|get through)\s+(?:this|it|them|these|all|the (?:whole|entire) \w+)(?:\s+\w+)?\s+in"
+    r"|\b(?:this|it|the (?:whole |entire )?(?:routine|exercise|session|practice|sequence|programme|program|technique|"
+    r"workout|massage|relaxation|meditation|series))\s+(?:\w+\s+)?(?:takes?|lasts?|will take|should take|requires)"
+    r"|\b(?:it(?:'s| is)|this is|that's|that is)\s+(?:only|just)"
+    r"|\bwhere you (?:can|will|won't|can't|could|are able to)\b[^.;]*"
+    r"|\b(?:undisturbed|uninterrupted|without (?:interruption|being disturbed))(?:\s+for)?"
+    r"|\bwarm(?:ing)?[- ]up (?:with|by|for)"
+    r"|\b(?:work(?:ing)? (?:your way )?up to|build(?:ing)? (?:up )?to|increas\w* (?:\w+ ){0,3}to|progress\w* to|"
+    r"eventually|over time|in time|with practice|gradually)\b[^.;]*)"
+    r"(?:\s+(?:about|around|roughly|approximately|at least|less than|under|only|just|a total of))*\s*$",
+    re.IGNORECASE,
+)
+SESSION_FROM = 30 * 60.0  # seconds: a longer time is how long a practice goes on ("for one hour")
+
+
+def lasts_the_session(text: str, found: lexicon.Found) -> bool:
+    """A time that says how long the session, the setting or a later goal lasts. A press or a
+    hold that long stays one, to be refused as a likely slip ("Press the point for 3 hours")."""
+    if found.value > SESSION_FROM and kind_of(text) not in ("press", "massage", "hold"):
+        return True
+    return bool(_SESSION_BEFORE.search(text[max(0, found.start - 80) : found.start]))

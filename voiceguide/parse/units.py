@@ -23,6 +23,7 @@ from voiceguide.parse.grammar import (
     TAKES,
     is_instruction,
     kind_of,
+    lasts_the_session,
     leading_verb,
     words_of,
 )
@@ -51,6 +52,7 @@ class Unit:
     durations: list[lexicon.Found] = field(default_factory=list)
     repeat: lexicon.Found | None = None
     breath: BreathFound | None = None
+    session: list[lexicon.Found] = field(default_factory=list)  # times that say how long the session lasts
     phases: list[Phase] = field(default_factory=list)  # breath phases with their counts
     side_cue: lexicon.SideCue | None = None
     step_range: tuple[int, int] | None = None
@@ -169,11 +171,14 @@ def read(unit: Unit, rules: bool = True) -> Unit:
         blanked = (
             blanked[: unit.breath.start] + " " * (unit.breath.end - unit.breath.start) + blanked[unit.breath.end :]
         )
+    unit.session = [found for found in lexicon.find_durations(blanked) if lasts_the_session(blanked, found)]
+    for found in unit.session:  # "Allow yourself about 10 minutes": not a hold
+        blanked = blanked[: found.start] + " " * (found.end - found.start) + blanked[found.end :]
     unit.durations = lexicon.find_durations(blanked)
     unit.repeat = lexicon.find_repeat(blanked)
     unit.side_cue = lexicon.find_side_cue(text)
     unit.step_range = lexicon.find_step_range(text)
-    unit.instruction = is_instruction(text, from_list) or bool(unit.step_range)
+    unit.instruction = is_instruction(blanked if unit.session else text, from_list) or bool(unit.step_range)
     if unit.side_cue and unit.side_cue.kind in ("mirror", "switch"):
         unit.instruction = True
     if lexicon.PRESCRIPTION.match(text) or (unit.repeat and only_count(text, unit.repeat)):
@@ -189,6 +194,8 @@ def read(unit: Unit, rules: bool = True) -> Unit:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
+    if unit.session and not (unit.durations or unit.repeat or unit.breath):
+        unit.instruction = False  # "Find a place where you can rest undisturbed for 20 minutes.": the setting
     return unit
 
 
