@@ -10,7 +10,7 @@ import re
 
 from voiceguide import lexicon
 from voiceguide.parse.breath import find_pattern
-from voiceguide.parse.words import all_lemmas, lemma
+from voiceguide.parse.words import all_lemmas, is_base_verb, is_third_person, lemma, verb_lemma
 
 IMPERATIVE = lexicon.ALL_VERBS
 
@@ -191,7 +191,9 @@ def is_instruction(text: str, from_list: bool) -> bool:
     words = words_of(stripped) or words
     lead = [w for w in words if w not in FILLER] or words
     first = lead[0]
-    if first in IMPERATIVE or words[0] in IMPERATIVE:
+    if (first in IMPERATIVE or words[0] in IMPERATIVE) and not _SUBJECT_FIRST.match(stripped):
+        return True
+    if _described(stripped):
         return True
     if _ADVISORY.match(stripped):
         return bool(lexicon.find_durations(stripped) or lexicon.find_repeat(stripped))
@@ -209,11 +211,41 @@ def is_instruction(text: str, from_list: bool) -> bool:
     # An unlisted verb ("Decrease the pressure…", "Direct your attention…"): the sentence speaks to
     # the reader and opens with a word that is not a noun, gerund or adverb followed by a verb.
     second = lead[1] if len(lead) > 1 else ""
-    looks_verb = not re.search(r"(?:ing|ly|ed|[^s]s)$", first) and second in _VERB_OBJECT
+    looks_verb = is_base_verb(first) and second in _VERB_OBJECT
     addressed = bool(re.search(r"\b(?:your|yourself|you)\b", stripped, re.IGNORECASE))
-    if from_list and lexicon.find_durations(stripped) and not TAKES.search(stripped):
-        return True  # "Scalp scrub with your fingertips (30 seconds)": a list item with a time
     return looks_verb and (addressed or from_list)
+
+
+# "Tense muscles are a common reaction", "Press points can be sore": a noun phrase and its verb,
+# not an imperative
+_SUBJECT_FIRST = re.compile(
+    r"^\W*[a-z]+(?:[\s-]+(?!(?:your|the|a|an|this|that|it|them|each|both|up|down|in|on|out|back)\b)[a-z]+){1,2}\s+"
+    r"(?:is|are|was|were|has|have|can|could|will|may|might|should|does|do|help|helps|mean|means|make|makes)\b",
+    re.IGNORECASE,
+)
+# A description of what to do ("You then press the point…", "The patient lies on the back…",
+# "It requires that you press your thumb…"): the verb after its subject.
+_DESCRIBED = re.compile(
+    r"^(?P<you>you)\s+(?:(?:then|now|just|simply|gently|slowly|first|next|also|carefully|firmly|again)\s+)*"
+    r"(?P<verb>[a-z]+)\b"
+    r"|^(?:the|a|each)\s+(?:patient|client|subject|person|participant|student|pupil|reader|user|athlete|individual)"
+    r"\s+(?:(?:then|now|first|next|also|slowly|gently)\s+)*(?P<does>[a-z]+)\b"
+    r"|\bthat you\s+(?:(?:then|just|simply|gently|firmly)\s+)*(?P<that>[a-z]+)\b",
+    re.IGNORECASE,
+)
+_NOT_DONE = frozenset(["feel", "notice", "sense", "enjoy", "see", "know", "want", "need", "like", "have", "get", "find"])
+
+
+def _described(text: str) -> bool:
+    match = _DESCRIBED.search(text)
+    if match is None:
+        return False
+    verb = (match.group("verb") or match.group("does") or match.group("that")).lower()
+    if match.group("that") and not lexicon.find_durations(text):
+        return False  # "…so that you breathe more easily": why, not what
+    if match.group("does"):
+        return is_third_person(verb) and (verb_lemma(verb) or "") in IMPERATIVE
+    return verb in IMPERATIVE and verb not in _NOT_DONE
 
 
 _OPENING = (
