@@ -8,7 +8,7 @@ from typing import Any
 
 import miniaudio
 import pytest
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, CTOCFlags
 
 from tests.audio import SILENT_DBFS, SOUND_DBFS, assert_matches_cue_sheet, dbfs, decode
 from tests.conftest import SHORT_ROUTINE
@@ -72,9 +72,13 @@ def test_sidecars_and_chapters(built: dict[str, Any]) -> None:
     assert (folder / "hand.lrc").read_text(encoding="utf-8").startswith("[ti:Hand warm-up]")
     tags = ID3(str(built["result"].mp3))
     assert str(tags.getall("TIT2")[0]) == "Hand warm-up"
-    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
-    (toc,) = tags.getall("CTOC")
-    assert list(toc.child_element_ids) == [c.element_id for c in chapters]
+    chapters = tags.getall("CHAP")
+    assert [c.start_time for c in chapters] == sorted(c.start_time for c in chapters), "stored in time order"
+    tables = {t.element_id: t for t in tags.getall("CTOC")}
+    (top,) = [t for t in tables.values() if t.flags & CTOCFlags.TOP_LEVEL]
+    sections = [tables[child] for child in top.child_element_ids]  # a table per section
+    assert [str(s.sub_frames["TIT2"]) for s in sections] == ["Hand warm-up", "Palm press"]
+    assert [c for s in sections for c in s.child_element_ids] == [c.element_id for c in chapters]
     firsts: dict[int, float] = {}
     for event in built["cue"]["events"]:
         if event["step"] is not None:
