@@ -10,7 +10,15 @@ import miniaudio
 import pytest
 from mutagen.id3 import ID3, CTOCFlags
 
-from tests.audio import SILENT_DBFS, SOUND_DBFS, assert_matches_cue_sheet, dbfs, decode
+from tests.audio import (
+    SILENT_DBFS,
+    SOUND_DBFS,
+    assert_matches_cue_sheet,
+    dbfs,
+    decode,
+    decoded_by,
+    zero_away_from_sounds,
+)
 from tests.conftest import SHORT_ROUTINE
 from voiceguide import pipeline
 from voiceguide.model import Options
@@ -32,6 +40,16 @@ def test_decoded_length_matches_the_cue_sheet(built: dict[str, Any]) -> None:
     assert abs(len(built["audio"]) / rate - cue["duration"]) <= 0.030
     other = miniaudio.mp3_read_file_s16(str(built["result"].mp3))
     assert abs(len(other.samples) / other.sample_rate - cue["duration"]) <= 0.030
+
+
+def test_ffmpeg_and_mpg123_play_it_exactly_too(built: dict[str, Any]) -> None:
+    """Exact length, every onset within 25 ms, and digital silence between the sounds, in each decoder."""
+    cue, rate = built["cue"], built["rate"]
+    sounds = [(round(e["start"] * rate), round(e["end"] * rate)) for e in cue["events"] if e["kind"] != "silence"]
+    for name, decoded in decoded_by(built["result"].mp3).items():
+        assert len(decoded) == built["result"].timeline.length, name
+        assert_matches_cue_sheet(decoded / 32768, rate, cue)
+        zero_away_from_sounds(decoded, sounds)
 
 
 def test_every_sound_starts_on_its_event_and_silences_are_silent(built: dict[str, Any]) -> None:
