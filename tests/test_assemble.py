@@ -67,7 +67,9 @@ def spliced(length: int, placements: list[Placement], sounds: dict[str, np.ndarr
     stream = mp3frames.Stream(RATE, channels, 64)
     lengths = {key: len(samples) for key, samples in sounds.items()}
     encoder = assemble.Encoder(stream, sounds, None)
-    return assemble.assemble(length, assemble.segments(placements, lengths), encoder)
+    assembled = assemble.assemble(length, assemble.segments(placements, lengths), encoder)
+    assemble.check(assembled, assembled.data, length, stream)
+    return assembled.data
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -123,25 +125,27 @@ def test_close_sounds_share_a_segment_and_far_ones_do_not() -> None:
 
 def test_segments_come_from_the_cache_and_a_damaged_entry_is_a_miss(tmp_path: Path) -> None:
     sounds = {"a": sound(3001, 1), "b": sound(2001, 2)}
-    placements = [Placement(700, "a"), Placement(30_000, "b"), Placement(60_000, "a")]
+    placements = [Placement(700, "a"), Placement(30_000, "b"), Placement(700 + 100 * SAMPLES, "a")]
     stream = mp3frames.Stream(RATE, 1, 64)
     parts = assemble.segments(placements, {k: len(v) for k, v in sounds.items()})
     first = assemble.Encoder(stream, sounds, tmp_path)
-    made = assemble.assemble(80_000, parts, first)
-    assert first.encoded == 3
+    made = assemble.assemble(80_000, parts, first).data
+    assert first.encoded == 2  # "a" at 700 and at 60,000 sits at the same place in its frame
+    assert list(tmp_path.iterdir()) == []  # kept only once the file is checked
+    first.keep()
     entries = sorted(tmp_path.glob("*.frames"))
-    assert len(entries) == 3
+    assert len(entries) == 2
     again = assemble.Encoder(stream, sounds, tmp_path)
-    assert assemble.assemble(80_000, parts, again) == made and again.encoded == 0
+    assert assemble.assemble(80_000, parts, again).data == made and again.encoded == 0
     damaged = entries[0].read_bytes()
     entries[0].write_bytes(damaged[:-40] + bytes(40))
     entries[1].write_bytes(b"")
     third = assemble.Encoder(stream, sounds, tmp_path)
-    assert assemble.assemble(80_000, parts, third) == made and third.encoded == 2
+    assert assemble.assemble(80_000, parts, third).data == made and third.encoded == 2
     moved = [Placement(p.start + 1, p.sound) for p in placements]  # a new place in the frame: new frames
     fourth = assemble.Encoder(stream, sounds, tmp_path)
     assemble.assemble(80_001, assemble.segments(moved, {k: len(v) for k, v in sounds.items()}), fourth)
-    assert fourth.encoded == 3
+    assert fourth.encoded == 2
 
 
 def test_a_segment_that_does_not_fit_is_refused() -> None:
@@ -150,3 +154,20 @@ def test_a_segment_that_does_not_fit_is_refused() -> None:
     segment = assemble.Segment(0, (Placement(0, "a"),), 3456)  # too short for its sound's margin
     with pytest.raises(assemble.SpliceError):
         assemble.Encoder(stream, sounds, None).frames(segment)
+
+
+def test_the_check_finds_a_damaged_or_short_stream() -> None:
+    sounds = {"a": sound(3001, 1)}
+    placements = [Placement(700, "a"), Placement(40_000, "a")]
+    stream = mp3frames.Stream(RATE, 1, 64)
+    assembled = assemble.assemble(
+        60_000, assemble.segments(placements, {"a": 3001}), assemble.Encoder(stream, sounds, None)
+    )
+    assemble.check(assembled, assembled.data, 60_000, stream)
+    middle = int(assembled.starts[len(assembled.starts) // 2])
+    damaged = assembled.data[:middle] + b"\x00" + assembled.data[middle + 1 :]
+    for data in (damaged, assembled.data[:-100], assembled.data + bytes(10)):
+        with pytest.raises(assemble.SpliceError):
+            assemble.check(assembled, data, 60_000, stream)
+    with pytest.raises(assemble.SpliceError, match="decodes to 60000 samples, planned 60001"):
+        assemble.check(assembled, assembled.data, 60_001, stream)

@@ -180,7 +180,12 @@ def test_a_failed_check_falls_back_to_the_whole_file_encode(
 ) -> None:
     caplog.set_level(logging.DEBUG, "voiceguide")
     made = assemble.assemble
-    monkeypatch.setattr(assemble, "assemble", lambda *args: made(*args)[:-1000])  # frames lost
+
+    def frames_lost(*args: object) -> assemble.Assembled:
+        assembled = made(*args)  # type: ignore[arg-type]
+        return assemble.Assembled(assembled.data[:-1000], assembled.audible, assembled.starts)
+
+    monkeypatch.setattr(assemble, "assemble", frames_lost)
     track, clips = timeline([("Feet", 4)])
     outputs = render.Outputs.beside(tmp_path / "a.mp3")
     render.render(track, clips, Options(), outputs)

@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from voiceguide import mp3frames
 from voiceguide.mp3frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES, FrameError, Stream
@@ -34,7 +34,7 @@ from voiceguide.mp3frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES, FrameErr
 if TYPE_CHECKING:
     import numpy as np
 
-FORMAT = 1  # bump when what a segment holds changes, so old cache entries are not reused
+FORMAT = 2  # bump when what a segment holds changes, so old cache entries are not reused
 QUALITY = 3  # LAME's algorithm quality (0 best, 9 fastest); its library default, as libsndfile uses it
 MARGIN = 2 * SAMPLES  # digital zero after a segment's last sound
 SUFFIX = ".frames"
@@ -109,23 +109,35 @@ class Encoder:
         self.settings = [FORMAT, "lameenc", getattr(lameenc, "__version__", ""), QUALITY, stream.rate]
         self.settings += [stream.channels, stream.kbps]
         self.digests: dict[str, str] = {}
+        self.fresh: dict[Path, Frames] = {}  # segments encoded in this build, by cache entry
         self.encoded = 0  # segments encoded rather than read back
 
-    def frames(self, segment: Segment) -> bytes:
+    def frames(self, segment: Segment) -> Frames:
+        from dataclasses import replace
+
         from voiceguide import cache
 
-        entry = None
+        entry = cache.entry(self.folder or Path(), self._key(segment), SUFFIX)
+        if entry in self.fresh:  # placed before in this build: decoded there
+            return replace(self.fresh[entry], fresh=False)
         if self.folder is not None:
-            entry = cache.entry(self.folder, self._key(segment), SUFFIX)
-            found = _read(entry)
-            if found is not None and self._fits(segment, found, damaged_is_miss=True):
+            found = _read(entry, segment)
+            if found is not None:
                 return found
         data = self._encode(segment)
-        self._fits(segment, data)
+        made = Frames(data, self._fits(segment, data), fresh=True)
         self.encoded += 1
-        if entry is not None:
-            cache.write_atomic(entry, lambda out: out.write(hashlib.sha256(data).digest() + data))
-        return data
+        self.fresh[entry] = made
+        return made
+
+    def keep(self) -> None:
+        """Write the segments encoded in this build to the cache, once the assembled file that
+        holds them has passed its check: the cache keeps only segments that were decoded."""
+        from voiceguide import cache
+
+        if self.folder is not None:
+            for entry, made in self.fresh.items():
+                cache.write_atomic(entry, made.write)
 
     def _key(self, segment: Segment) -> list[object]:
         sounds = [[p.start - segment.start, self._digest(p.sound), p.pan] for p in segment.placements]
@@ -158,33 +170,66 @@ class Encoder:
         encoder.silence()
         return bytes(encoder.encode(pcm.tobytes()) + encoder.flush())
 
-    def _fits(self, segment: Segment, data: bytes, damaged_is_miss: bool = False) -> bool:
-        """The segment's frames can be dropped in whole: as many as planned, the first borrowing
-        nothing, the last two carrying nothing."""
-        try:
-            offsets = mp3frames.frames(data, self.stream)
-            if len(offsets) != segment.frames:
-                raise SpliceError(f"segment at {segment.start}: {len(offsets)} frames, planned {segment.frames}")
-            if mp3frames.main_data_begin(data[:8]) != 0:
-                raise SpliceError(f"segment at {segment.start}: the first frame borrows from before it")
-            for at in offsets[-2:]:
-                if mp3frames.carries_data(data[at : at + 32], self.stream):
-                    raise SpliceError(f"segment at {segment.start}: its last frames carry sound")
-        except FrameError:
-            if damaged_is_miss:
-                return False
-            raise
-        return True
+    def _fits(self, segment: Segment, data: bytes) -> np.ndarray:
+        """The sizes of the segment's frames, once it is sure they can be dropped in whole: as
+        many as planned, the first borrowing nothing, the last two carrying nothing."""
+        import numpy as np
+
+        offsets = mp3frames.frames(data, self.stream)
+        if len(offsets) != segment.frames:
+            raise SpliceError(f"segment at {segment.start}: {len(offsets)} frames, planned {segment.frames}")
+        if mp3frames.main_data_begin(data[:8]) != 0:
+            raise SpliceError(f"segment at {segment.start}: the first frame borrows from before it")
+        for at in offsets[-2:]:
+            if mp3frames.carries_data(data[at : at + 32], self.stream):
+                raise SpliceError(f"segment at {segment.start}: its last frames carry sound")
+        return np.diff(np.array([*offsets, len(data)], dtype=np.int64)).astype(np.uint16)
 
 
-def _read(entry: Path) -> bytes | None:
+@dataclass(frozen=True)
+class Frames:
+    """A segment's frames and the size of each."""
+
+    data: bytes
+    sizes: np.ndarray
+    fresh: bool = False  # encoded in this build, not read from the cache
+
+    def write(self, out: IO[bytes]) -> None:
+        """As the cache keeps it: a digest of the rest, the frame count, the sizes, the frames."""
+        body = len(self.sizes).to_bytes(4, "little") + self.sizes.astype("<u2").tobytes() + self.data
+        out.write(hashlib.sha256(body).digest() + body)
+
+
+def _read(entry: Path, segment: Segment) -> Frames | None:
     """A cached segment, or None when it is missing or damaged (its digest does not match)."""
+    import numpy as np
+
     try:
         stored = entry.read_bytes()
     except OSError:
         return None
-    digest, data = stored[:32], stored[32:]
-    return data if hashlib.sha256(data).digest() == digest else None
+    body = stored[32:]
+    if hashlib.sha256(body).digest() != stored[:32] or len(body) < 4:
+        return None
+    count = int.from_bytes(body[:4], "little")
+    if count != segment.frames or 4 + 2 * count > len(body):
+        return None
+    sizes = np.frombuffer(body, dtype="<u2", count=count, offset=4).astype(np.uint16)
+    data = body[4 + 2 * count :]
+    if count != segment.frames or int(sizes.sum()) != len(data):
+        return None
+    return Frames(data, sizes)
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The MP3 stream, and where its new sounds are in it: for each segment encoded in this
+    build, the bytes of its frames and of the silent frame after it (when one follows), how many
+    frames those are, and whether that silent frame is there."""
+
+    data: bytes
+    audible: tuple[tuple[int, int, int, bool], ...]
+    starts: np.ndarray  # where each frame starts, the Info frame's included, and where the last ends
 
 
 def assemble(
@@ -192,27 +237,29 @@ def assemble(
     segments: Sequence[Segment],
     encoder: Encoder,
     progress: Callable[[int], None] | None = None,
-) -> bytes:
+) -> Assembled:
     """The MP3 stream of a track of `length` samples: the Info frame, then one frame per slot,
     each a segment's or a silent one."""
+    import numpy as np
+
     stream = encoder.stream
     slots = -(-(length + ENCODER_DELAY + DECODER_DELAY) // SAMPLES)  # frames the decoders will read
     padding = slots * SAMPLES - ENCODER_DELAY - length  # samples they drop at the end
     parts: list[bytes] = []
-    sizes: list[int] = []
+    sizes: list[np.ndarray] = []
+    places: list[tuple[int, int, bool]] = []  # each segment's first slot, frames kept, and whether new
     slot = done = 0
     mode: int | None = None
     for segment in segments:
         if segment.slot < slot:
             raise SpliceError(f"segment at {segment.start} overlaps the one before it")
-        data = encoder.frames(segment)
-        offsets = mp3frames.frames(data, stream)
-        mode = data[3] >> 6 & 3 if mode is None else mode
+        made = encoder.frames(segment)
+        mode = made.data[3] >> 6 & 3 if mode is None else mode
         _silence(stream, slot, segment.slot, parts, sizes, mode)
-        keep = min(len(offsets), slots - segment.slot)  # past the end only frames of silence
-        cut = offsets[keep] if keep < len(offsets) else len(data)
-        parts.append(data[:cut])
-        sizes += [b - a for a, b in zip(offsets[:keep], [*offsets[1:keep], cut], strict=True)]
+        keep = min(len(made.sizes), slots - segment.slot)  # past the end only frames of silence
+        parts.append(made.data[: int(made.sizes[:keep].sum())])
+        sizes.append(made.sizes[:keep])
+        places.append((segment.slot, keep, made.fresh))
         slot = segment.slot + keep
         if progress:
             position = min(length, slot * SAMPLES)
@@ -222,19 +269,67 @@ def assemble(
     if progress and length > done:
         progress(length - done)
     audio = b"".join(parts)
-    if len(sizes) != slots or sum(sizes) != len(audio):
-        raise SpliceError(f"{len(sizes)} frames assembled, {slots} planned")
+    frame_sizes = np.concatenate([*sizes, np.zeros(0, dtype=np.uint16)]).astype(np.int64)
+    if len(frame_sizes) != slots or int(frame_sizes.sum()) != len(audio):
+        raise SpliceError(f"{len(frame_sizes)} frames assembled, {slots} planned")
     crc = _crc16()
-    info = mp3frames.info_frame(stream, sizes, padding, crc(audio), crc, mode, QUALITY)
-    return info + audio
+    info = mp3frames.info_frame(stream, frame_sizes, padding, crc(audio), crc, mode, QUALITY)
+    ends = np.concatenate([[0], np.cumsum(frame_sizes)]) + len(info)
+    audible = []
+    for number, (first, keep, fresh) in enumerate(places):
+        following = places[number + 1][0] if number + 1 < len(places) else slots
+        silent_after = first + keep < following
+        frames = keep + silent_after
+        if fresh:  # segments from the cache were decoded in the build that made them
+            audible.append((int(ends[first]), int(ends[first + frames]), frames, silent_after))
+    return Assembled(info + audio, tuple(audible), np.concatenate([[0], ends]))
 
 
-def _silence(stream: Stream, first: int, end: int, parts: list[bytes], sizes: list[int], mode: int | None) -> None:
+def check(assembled: Assembled, data: bytes, length: int, stream: Stream) -> None:
+    """Check `data`, the stream as it was written, against the plan: every frame where it was
+    put; decoded where it has new sound (each new segment's frames as they stand in it, and the
+    silent frame after them, which must be digital zero); the decoder's reading of its length.
+    Segments from the cache were decoded so when they were made, and the silent frames between
+    are copies of one frame, decoded in the tests. SpliceError if anything is not as planned."""
+    import miniaudio
+    import numpy as np
+
+    starts = assembled.starts
+    if len(data) != int(starts[-1]):
+        raise SpliceError(f"the assembled file holds {len(data)} bytes of frames, planned {int(starts[-1])}")
+    bytes_ = np.frombuffer(data, dtype=np.uint8)
+    heads = starts[:-1]
+    padded = (bytes_[heads + 2] >> 1 & 1).astype(np.int64)
+    synced = (bytes_[heads] == 0xFF) & (bytes_[heads + 1] & 0xE0 == 0xE0)
+    if not synced.all() or np.any(np.diff(starts) != stream.size(False) + padded):
+        raise SpliceError("the assembled file's frames are not where they were put")
+    if assembled.audible:
+        decoded = miniaudio.mp3_read_s16(b"".join(data[start:end] for start, end, *_ in assembled.audible))
+        samples = np.asarray(decoded.samples, dtype=np.int16).reshape(-1, stream.channels)
+        if len(samples) != SAMPLES * sum(frames for _, _, frames, _ in assembled.audible):
+            raise SpliceError(f"the sounds decode to {len(samples)} samples, not whole frames")
+        at = 0
+        for _, end, frames, silent_after in assembled.audible:
+            at += frames * SAMPLES
+            if silent_after and np.any(samples[at - SAMPLES : at]):
+                raise SpliceError(f"sound reaches past the segment ending at byte {end}")
+    found = miniaudio.mp3_get_info(data).num_frames
+    if found != length:
+        raise SpliceError(f"the assembled file decodes to {found} samples, planned {length}")
+
+
+def _silence(
+    stream: Stream, first: int, end: int, parts: list[bytes], sizes: list[np.ndarray], mode: int | None
+) -> None:
     """Silent frames for slots first..end-1, padded where a constant bitrate pads them."""
-    for slot in range(first, end):
-        frame = mp3frames.silent_frame(stream, stream.padded(slot), mode)
-        parts.append(frame)
-        sizes.append(len(frame))
+    import numpy as np
+
+    if end <= first:
+        return
+    padded = stream.padded_slots(first, end)
+    frames = (mp3frames.silent_frame(stream, False, mode), mp3frames.silent_frame(stream, True, mode))
+    parts.append(b"".join([frames[flag] for flag in padded.tolist()]))
+    sizes.append((stream.size(False) + padded).astype(np.uint16))
 
 
 @functools.cache

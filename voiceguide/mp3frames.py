@@ -21,6 +21,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SAMPLES = 576  # a frame of MPEG-2 Layer III: one granule
 ENCODER_DELAY = 576  # LAME's: the encoder's first frame holds no input (what enc_delay says)
@@ -62,6 +66,14 @@ class Stream:
         """Whether the frame in `slot` is padded, so that the stream keeps its bitrate on average."""
         per_frame = 72_000 * self.kbps
         return (slot + 1) * per_frame // self.rate - slot * per_frame // self.rate > per_frame // self.rate
+
+    def padded_slots(self, first: int, end: int) -> np.ndarray:
+        """`padded` for each slot from `first` to `end` - 1, as an array of 0 and 1."""
+        import numpy as np
+
+        per_frame = 72_000 * self.kbps
+        slots = np.arange(first, end + 1, dtype=np.int64)
+        return (np.diff(slots * per_frame // self.rate) > per_frame // self.rate).astype(np.int64)
 
     def header(self, padded: bool, mode: int | None = None) -> bytes:
         """Sync, MPEG-2 (or 2.5), Layer III, no CRC, bitrate, rate, padding, mode, original."""
@@ -121,7 +133,7 @@ def silent_frame(stream: Stream, padded: bool, mode: int | None = None) -> bytes
 
 def info_frame(
     stream: Stream,
-    frame_sizes: Sequence[int],
+    frame_sizes: Sequence[int] | np.ndarray,
     padding: int,
     music_crc: int,
     crc16: object,
@@ -143,7 +155,7 @@ def info_frame(
     if start + 120 + LAME_TAG_SIZE > size:
         raise FrameError(f"a {size}-byte frame has no room for the gapless tag")
     frame = bytearray(silent_frame(stream, False, mode))
-    total = size + sum(frame_sizes)
+    total = size + int(sum(frame_sizes))
     at = start
     frame[at : at + 4] = b"Info"
     frame[at + 4 : at + 8] = INFO_FLAGS.to_bytes(4, "big")
@@ -168,17 +180,12 @@ def info_frame(
     return bytes(frame)
 
 
-def _seek_table(frame_sizes: Sequence[int]) -> bytes:
+def _seek_table(frame_sizes: Sequence[int] | np.ndarray) -> bytes:
     """Xing's TOC: for each percent of the duration, where in the audio frames it starts, in
     256ths of their bytes (as LAME counts, from the first frame after this one)."""
-    count, audio = len(frame_sizes), max(1, sum(frame_sizes))
-    offsets, at = [], 0
-    marks = iter([percent * count // 100 for percent in range(100)])
-    want = next(marks)
-    for number, size in enumerate(frame_sizes):
-        while want == number:
-            offsets.append(at)
-            want = next(marks, -1)
-        at += size
-    offsets += [at] * (100 - len(offsets))
-    return bytes(min(255, offset * 256 // audio) for offset in offsets)
+    import numpy as np
+
+    count = len(frame_sizes)
+    starts = np.concatenate([[0], np.cumsum(np.asarray(frame_sizes, dtype=np.int64))])
+    marks = np.arange(100) * count // 100
+    return bytes(np.minimum(255, starts[marks] * 256 // max(1, int(starts[-1]))).astype(np.uint8).tolist())

@@ -544,11 +544,7 @@ def _write_mp3(
     reason = _whole_file_reason(mixer, options)
     if reason is None:
         try:
-            stream = _spliced(mixer, options, progress, cache_folder)
-            with open(path, "wb") as out:
-                out.write(tags)
-                out.write(stream)
-            _check_length(path, mixer.timeline.length)
+            _spliced(mixer, options, progress, cache_folder, tags, path)
             return
         except SpliceError as error:
             reason = str(error)
@@ -569,8 +565,14 @@ def _whole_file_reason(mixer: Mixer, options: Options) -> str | None:
 
 
 def _spliced(
-    mixer: Mixer, options: Options, progress: Callable[[int], None] | None, cache_folder: Path | None
-) -> bytes:
+    mixer: Mixer,
+    options: Options,
+    progress: Callable[[int], None] | None,
+    cache_folder: Path | None,
+    tags: bytes,
+    path: Path,
+) -> None:
+    """Assemble the MP3, write it after `tags`, read it back and check it."""
     from voiceguide import assemble, mp3frames
 
     placements, lengths = [], {}
@@ -586,23 +588,28 @@ def _spliced(
     stream = mp3frames.Stream(mixer.rate, mixer.channels, options.bitrate)
     encoder = assemble.Encoder(stream, mixer.sounds, cache_folder)
     parts = assemble.segments(placements, lengths)
-    data = assemble.assemble(mixer.timeline.length, parts, encoder, progress)
+    assembled = assemble.assemble(mixer.timeline.length, parts, encoder, progress)
     log.debug("assembled %d sounds in %d segments, %d encoded afresh", len(placements), len(parts), encoder.encoded)
-    return data
+    with open(path, "wb") as out:
+        out.write(tags)
+        out.write(assembled.data)
+    assemble.check(assembled, path.read_bytes()[len(tags) :], mixer.timeline.length, stream)
+    _check_length(path, mixer.timeline.length)  # as a player reads it, tags and all
+    encoder.keep()
 
 
 def _check_length(path: Path, length: int) -> None:
-    """Decode the assembled file and compare its length with the plan's."""
+    """The written file's length as a decoder reads it (from its frames and gapless tag)."""
     import miniaudio
 
     from voiceguide.assemble import SpliceError
 
     try:
-        decoded = miniaudio.mp3_read_file_s16(str(path))
+        found = miniaudio.mp3_get_file_info(str(path)).num_frames
     except miniaudio.DecodeError as error:
         raise SpliceError(f"the assembled file does not decode ({error})") from error
-    if decoded.num_frames != length:
-        raise SpliceError(f"the assembled file decodes to {decoded.num_frames} samples, planned {length}")
+    if found != length:
+        raise SpliceError(f"the assembled file decodes to {found} samples, planned {length}")
 
 
 def _prepend(path: Path, tags: bytes) -> None:
