@@ -1,17 +1,20 @@
 """Build speed and memory against the floor set by the voice engine and the MP3 encoder.
 
-For routines whose audio lasts about 5, 30 and 120 minutes, in one run on one machine:
-  cold   a build with an empty clip cache: wall time inside the build, × real time, peak RSS
-  warm   a rebuild with the same cache after one hold changes in the routine file (60 → 61 s)
-  floor  (a) each distinct phrase synthesized once with the same engine and voice, plus
-         (b) one MP3 encode, same settings, of exactly the blocks the build hands its encoder,
-         gathered in memory (from the cold build's cache) before the clock starts
+For routines whose audio lasts about 60 minutes (12 presses of 5 minutes, breath prompts, default
+options) and, with --sizes, about 5, 30 and 120 minutes, in one run on one machine:
+  cold   a build with an empty cache: wall time inside the build, × real time, peak RSS
+  hold   a rebuild with the same cache after one hold grows by 1 s in the routine file
+  word   a rebuild with the same cache after one word of one step changes in the routine file
+  floor  (a) each distinct phrase synthesized once with the same engine and voice,
+         (b) one lameenc encode, same settings, of the whole finished track, and
+         (c) one lameenc encode of the sound alone: every placed sound, one after another
+         (all gathered in memory from the cold build's cache before the clock starts)
 Every measurement runs in its own fresh Python process, so peak RSS is that build's own and the
-engine starts up (as it does in a real build) inside the timed span. The three are measured one
+engine starts up (as it does in a real build) inside the timed span. They are measured one
 after another in rounds; a ratio is the median over the rounds of a build against the floor of
 its own round, because this machine's speed drifts over minutes.
 
-    python scripts/bench.py [--quick | --sizes 5,30,120] [--repeats 5]
+    python scripts/bench.py [--sizes 60 | --sizes 5,30,120] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -56,7 +60,15 @@ POINTS = (
 )
 DURATIONS = (60, 45, 90, 30)  # by point, so a point always sounds the same (repeated phrases)
 RELAX = "Relax your hands and breathe slowly."  # a repeated rest step
-REPEATS = 5
+REPEATS = 3
+
+
+def presses(minutes: float) -> str:
+    """Presses of 5 minutes each, one point after another, as many as fill `minutes`."""
+    count = max(1, round(minutes / 5))
+    lines = ["# Acupressure routine", ""]
+    lines += [f"{POINTS[n % len(POINTS)]} for 5 minutes." for n in range(count)]
+    return "\n".join(lines) + "\n"
 
 
 def routine_text(steps: int) -> str:
@@ -77,6 +89,11 @@ def sized_routine(minutes: float, path: Path) -> float:
     """Write a routine whose planned audio is near `minutes`; return the planned minutes."""
     from voiceguide import pipeline
     from voiceguide.model import Options
+
+    if minutes % 5 == 0 and minutes >= 10:
+        path.write_text(presses(minutes), encoding="utf-8")
+        timeline = pipeline.plan(path, Options())[1]
+        return timeline.length / timeline.sample_rate / 60
 
     def planned(steps: int) -> float:
         path.write_text(routine_text(steps), encoding="utf-8")
@@ -121,9 +138,9 @@ def child_floor(job: dict) -> dict:
     import contextlib
     import io
 
-    import soundfile  # noqa: F401
+    import lameenc  # noqa: F401
 
-    from voiceguide import pipeline, plan, render, speech
+    from voiceguide import pipeline, plan, speech
     from voiceguide.model import Options
 
     options = Options()
@@ -135,38 +152,63 @@ def child_floor(job: dict) -> dict:
             for number, text in enumerate(texts):
                 synth.synthesize(text, Path(tmp) / f"{number}.wav")
         synth_s, synth_cpu = time.perf_counter() - start, time.process_time() - cpu
-
-        track = finished_track(Path(job["src"]), options, Path(tmp))
-        start, cpu = time.perf_counter(), time.process_time()
-        with render.open_mp3(Path(tmp) / "floor.mp3", options.sample_rate, 1, options.bitrate) as mp3:
-            for block in track:
-                mp3.write(block)
-        encode_s, encode_cpu = time.perf_counter() - start, time.process_time() - cpu
+        track, sound = finished_track(Path(job["src"]), options, Path(tmp))
+    encode_s, encode_cpu = timed_encode(track, options)
+    sound_s, sound_cpu = timed_encode(sound, options)
     return {
         "synth_s": synth_s,
         "encode_s": encode_s,
+        "sound_s": sound_s,
         "synth_cpu": synth_cpu,
         "encode_cpu": encode_cpu,
+        "sound_cpu": sound_cpu,
         "phrases": len(texts),
     }
 
 
-def finished_track(src: Path, options, tmp: Path) -> list:
-    """The blocks a build hands its encoder, gathered in memory from the cold build's cache: the
-    encoder's cost depends on what it encodes (speech costs LAME about 6 % more than noise, and
-    digital silence far less than near-silence), so the floor encodes exactly these."""
+def timed_encode(pcm, options) -> tuple[float, float]:
+    """One lameenc run over `pcm` (int16), a second at a time, with the builds' settings."""
+    import lameenc
+
+    from voiceguide import assemble
+
+    start, cpu = time.perf_counter(), time.process_time()
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(options.bitrate)
+    encoder.set_in_sample_rate(options.sample_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(assemble.QUALITY)
+    encoder.silence()
+    for at in range(0, len(pcm), options.sample_rate):
+        encoder.encode(pcm[at : at + options.sample_rate].tobytes())
+    encoder.flush()
+    return time.perf_counter() - start, time.process_time() - cpu
+
+
+def finished_track(src: Path, options, tmp: Path) -> tuple:
+    """The finished track (int16) and its sounds alone, one after another, gathered in memory
+    from the cold build's cache."""
+    import numpy as np
+
     from voiceguide import pipeline, render
 
-    blocks: list = []
-    encode = render._encode
-    render._encode = lambda mixer, *rest: blocks.extend(mixer.pcm())
+    mixers: list = []
+    write = render._write_mp3
+    render._write_mp3 = lambda mixer, *rest: mixers.append(mixer)
     try:
         built = pipeline.build(src, options, tmp / "gathered.mp3")
     finally:
-        render._encode = encode
-    if built.synthesized or sum(map(len, blocks)) != built.timeline.length:
+        render._write_mp3 = write
+    (mixer,) = mixers
+    track = np.zeros(built.timeline.length, dtype=np.int16)
+    sounds = []
+    for event in built.timeline.events:
+        if event.sound:
+            track[event.start : event.end] = mixer.sounds[event.sound]
+            sounds.append(mixer.sounds[event.sound])
+    if built.synthesized:
         sys.exit("the floor could not gather the build's own track")
-    return blocks
+    return track, np.concatenate(sounds)
 
 
 def run_child(kind: str, job: dict, cache: Path) -> dict:
@@ -180,39 +222,38 @@ def run_child(kind: str, job: dict, cache: Path) -> dict:
 
 
 def bench(minutes: float, folder: Path) -> dict:
-    """A person's edit: save the routine file, change one hold in it, build again."""
+    """A person's edits: save the routine file, change one hold in it (or one word), build again."""
     from voiceguide import pipeline, routine_file
 
     text_src = folder / "routine.txt"
-    src, edited = folder / "routine.yaml", folder / "routine-edited.yaml"
+    src, hold, word = folder / "routine.yaml", folder / "routine-hold.yaml", folder / "routine-word.yaml"
     planned = sized_routine(minutes, text_src)
     routine_file.save(pipeline.load_routine(text_src), src)
     saved = src.read_text(encoding="utf-8")
-    assert "seconds: 60.0" in saved
-    edited.write_text(saved.replace("seconds: 60.0", "seconds: 61.0", 1), encoding="utf-8")
-    # This machine's speed wanders by a quarter over minutes. Each time shown is the best of
-    # REPEATS rounds; each ratio compares a build with the floor measured beside it in the same
-    # round, and the median round's ratio is shown.
-    colds, warms, floors = [], [], []
+    seconds = re.search(r"^( *seconds: )([1-9][0-9.]*)$", saved, re.MULTILINE)  # the first hold
+    assert seconds is not None
+    longer = f"{seconds[1]}{float(seconds[2]) + 1}"
+    hold.write_text(saved[: seconds.start()] + longer + saved[seconds.end() :], encoding="utf-8")
+    word.write_text(saved.replace("Press the point", "Press the spot", 1), encoding="utf-8")
+    assert hold.read_text(encoding="utf-8") != saved != word.read_text(encoding="utf-8")
+    rounds = []
     for number in range(REPEATS):
         cache = folder / f"cache-{number}"
-        colds.append(run_child("build", {"src": str(src), "out": str(folder / "cold.mp3")}, cache))
-        warms.append(run_child("build", {"src": str(edited), "out": str(folder / "warm.mp3")}, cache))
-        floors.append(run_child("floor", {"src": str(src)}, cache))
-    cold = min(colds, key=lambda r: r["seconds"])
-    warm = min(warms, key=lambda r: r["seconds"])
-    floor = {key: min(f[key] for f in floors) for key in ("synth_s", "encode_s", "synth_cpu", "encode_cpu")}
-    floor["phrases"] = floors[0]["phrases"]
-    cold["rss_mb"] = max(r["rss_mb"] for r in colds)
-    warm["synthesized"] = max(r["synthesized"] for r in warms)
-    rounds = list(zip(colds, warms, floors, strict=True))
+        out = str(folder / "out.mp3")
+        cold = run_child("build", {"src": str(src), "out": out}, cache)
+        held = run_child("build", {"src": str(hold), "out": out}, cache)
+        worded = run_child("build", {"src": str(word), "out": out}, cache)
+        rounds.append((cold, held, worded, run_child("floor", {"src": str(src)}, cache)))
+    best = [min((r[n] for r in rounds), key=lambda r: r.get("seconds", 0)) for n in range(3)]
+    floor = {key: min(r[3][key] for r in rounds) for key in rounds[0][3]}
+    best[0]["rss_mb"] = max(r[0]["rss_mb"] for r in rounds)
     ratios = {
-        "cold": median(c["seconds"] / (f["synth_s"] + f["encode_s"]) for c, _, f in rounds),
-        "warm": median(w["seconds"] / f["encode_s"] for _, w, f in rounds),
-        "cold_cpu": median(c["cpu"] / (f["synth_cpu"] + f["encode_cpu"]) for c, _, f in rounds),
-        "warm_cpu": median(w["cpu"] / f["encode_cpu"] for _, w, f in rounds),
+        "cold/old": median(c["seconds"] / (f["synth_s"] + f["encode_s"]) for c, _, _, f in rounds),
+        "cold/new": median(c["seconds"] / (f["synth_s"] + f["sound_s"]) for c, _, _, f in rounds),
+        "hold/enc": median(h["seconds"] / f["encode_s"] for _, h, _, f in rounds),
+        "word/enc": median(w["seconds"] / f["encode_s"] for _, _, w, f in rounds),
     }
-    return {"planned_min": planned, "cold": cold, "warm": warm, "floor": floor, "ratios": ratios}
+    return {"planned_min": planned, "cold": best[0], "hold": best[1], "word": best[2], "floor": floor, "ratios": ratios}
 
 
 def help_seconds() -> float:
@@ -230,69 +271,33 @@ def main() -> None:
         print(json.dumps((child_build if sys.argv[2] == "build" else child_floor)(json.loads(sys.argv[3]))))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="only the 5-minute routine")
-    parser.add_argument("--sizes", default="5,30,120", help="audio minutes, comma-separated (default 5,30,120)")
+    parser.add_argument("--sizes", default="60", help="audio minutes, comma-separated (default 60)")
     parser.add_argument("--repeats", type=int, default=REPEATS, help=f"runs of each measurement (default {REPEATS})")
     args = parser.parse_args()
     REPEATS = args.repeats
-    sizes = [5.0] if args.quick else [float(x) for x in args.sizes.split(",")]
-
     rows = []
     with tempfile.TemporaryDirectory(prefix="voiceguide-bench-") as tmp:
-        for minutes in sizes:
+        for minutes in [float(x) for x in args.sizes.split(",")]:
             folder = Path(tmp) / f"{minutes:g}min"
             folder.mkdir()
             rows.append(bench(minutes, folder))
             print(f"… {minutes:g} min done", file=sys.stderr)
-    head = (
-        "audio min",
-        "phrases",
-        "cold s",
-        "×RT",
-        "peak RSS MB",
-        "warm s",
-        "synth warm",
-        "floor synth s",
-        "floor enc s",
-        "floor s",
-        "cold/floor",
-        "warm/enc-floor",
-        "cpu: cold/floor",
-        "warm/enc-floor",
-    )
+    head = ("audio min", "phrases", "cold s", "×RT", "RSS MB", "hold s", "word s", "synth s", "encode s", "sound s")
+    head += ("cold/(synth+encode)", "cold/(synth+sound)", "hold/encode", "word/encode")
     print(" | ".join(head))
     for r in rows:
-        cold, warm, floor, ratios = r["cold"], r["warm"], r["floor"], r["ratios"]
-        total = floor["synth_s"] + floor["encode_s"]
-        cells = (
-            f"{cold['audio_s'] / 60:.1f}",
-            floor["phrases"],
-            f"{cold['seconds']:.1f}",
-            f"{cold['audio_s'] / cold['seconds']:.0f}",
-            f"{cold['rss_mb']:.0f}",
-            f"{warm['seconds']:.1f}",
-            warm["synthesized"],
-            f"{floor['synth_s']:.1f}",
-            f"{floor['encode_s']:.1f}",
-            f"{total:.1f}",
-            f"{ratios['cold']:.2f}",
-            f"{ratios['warm']:.2f}",
-            f"{ratios['cold_cpu']:.2f}",
-            f"{ratios['warm_cpu']:.2f}",
-        )
+        cold, floor, ratios = r["cold"], r["floor"], r["ratios"]
+        cells = (f"{cold['audio_s'] / 60:.1f}", floor["phrases"], f"{cold['seconds']:.2f}")
+        cells += (f"{cold['audio_s'] / cold['seconds']:.0f}", f"{cold['rss_mb']:.0f}")
+        cells += (f"{r['hold']['seconds']:.2f}", f"{r['word']['seconds']:.2f}")
+        cells += tuple(f"{floor[k]:.2f}" for k in ("synth_s", "encode_s", "sound_s"))
+        cells += tuple(f"{ratios[k]:.2f}" for k in ("cold/old", "cold/new", "hold/enc", "word/enc"))
         print(" | ".join(str(c).rjust(len(h)) for c, h in zip(cells, head, strict=True)))
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    if len(rows) > 1:
-        lo, hi = rows[0], rows[-1]
-        print(
-            f"peak RSS: {lo['cold']['rss_mb']:.0f} MB at {lo['cold']['audio_s'] / 60:.0f} min, "
-            f"{hi['cold']['rss_mb']:.0f} MB at {hi['cold']['audio_s'] / 60:.0f} min, "
-            f"difference {hi['cold']['rss_mb'] - lo['cold']['rss_mb']:+.0f} MB"
-        )
     print(f"`python -m voiceguide --help`: {help_seconds():.2f} s (best of 3)")
     print("times are wall seconds around the build call inside a fresh process (interpreter start-up excluded),")
     print(f"each the best of {REPEATS} rounds; a ratio is the median over the rounds of a build against the floor")
-    print("measured in the same round; the cpu ratios use CPU seconds, which a busy machine disturbs less")
+    print("measured in the same round")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +58,32 @@ def assert_matches_cue_sheet(audio: np.ndarray, rate: int, cue: dict[str, Any], 
     for hold in cue["holds"]:
         assert abs(hold["end"] - hold["start"] - hold["seconds"]) <= 0.005, hold
     return checked
+
+
+def decoded_by(mp3: Path) -> dict[str, np.ndarray]:
+    """The MP3 as three independent decoders play it, as int16 samples shaped (samples, channels):
+    miniaudio (dr_mp3), ffmpeg (through PyAV) and mpg123 (Debian's package; the CI installs it)."""
+    import av
+    import miniaudio
+
+    found = miniaudio.mp3_read_file_s16(str(mp3))
+    channels = found.nchannels
+    decoders = {"miniaudio": np.asarray(found.samples, dtype=np.int16).reshape(-1, channels)}
+    with av.open(str(mp3)) as container:
+        planes = [frame.to_ndarray() for frame in container.decode(container.streams.audio[0])]
+    decoders["ffmpeg"] = np.rint(np.concatenate(planes, axis=1).T * 32768).clip(-32768, 32767).astype(np.int16)
+    mpg123 = shutil.which("mpg123")
+    assert mpg123, "mpg123 is needed: apt-get install mpg123"
+    raw = subprocess.run([mpg123, "-q", "-s", str(mp3)], capture_output=True, check=True).stdout
+    decoders["mpg123"] = np.frombuffer(raw, dtype=np.int16).reshape(-1, channels)
+    return decoders
+
+
+def zero_away_from_sounds(audio: np.ndarray, sounds: list[tuple[int, int]]) -> None:
+    """Digital silence wherever no sound's frames reach: from 2,304 samples after a sound's end
+    (its two frames of margin, the frame it ends in, the decoder's delay) to 1,152 before the next
+    one's start (the frame it starts in and the encoder's first frame)."""
+    edges = [0, *(x for start, end in sorted(sounds) for x in (start - 1152, end + 2304)), len(audio)]
+    for begin, end in zip(edges[::2], edges[1::2], strict=True):
+        stretch = audio[max(begin, 0) : max(end, 0)]
+        assert not np.any(stretch), f"sound in the silence {begin}..{end}: peak {np.max(np.abs(stretch))}"

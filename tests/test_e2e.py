@@ -8,9 +8,17 @@ from typing import Any
 
 import miniaudio
 import pytest
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, CTOCFlags
 
-from tests.audio import SILENT_DBFS, SOUND_DBFS, assert_matches_cue_sheet, dbfs, decode
+from tests.audio import (
+    SILENT_DBFS,
+    SOUND_DBFS,
+    assert_matches_cue_sheet,
+    dbfs,
+    decode,
+    decoded_by,
+    zero_away_from_sounds,
+)
 from tests.conftest import SHORT_ROUTINE
 from voiceguide import pipeline
 from voiceguide.model import Options
@@ -32,6 +40,16 @@ def test_decoded_length_matches_the_cue_sheet(built: dict[str, Any]) -> None:
     assert abs(len(built["audio"]) / rate - cue["duration"]) <= 0.030
     other = miniaudio.mp3_read_file_s16(str(built["result"].mp3))
     assert abs(len(other.samples) / other.sample_rate - cue["duration"]) <= 0.030
+
+
+def test_ffmpeg_and_mpg123_play_it_exactly_too(built: dict[str, Any]) -> None:
+    """Exact length, every onset within 25 ms, and digital silence between the sounds, in each decoder."""
+    cue, rate = built["cue"], built["rate"]
+    sounds = [(round(e["start"] * rate), round(e["end"] * rate)) for e in cue["events"] if e["kind"] != "silence"]
+    for name, decoded in decoded_by(built["result"].mp3).items():
+        assert len(decoded) == built["result"].timeline.length, name
+        assert_matches_cue_sheet(decoded / 32768, rate, cue)
+        zero_away_from_sounds(decoded, sounds)
 
 
 def test_every_sound_starts_on_its_event_and_silences_are_silent(built: dict[str, Any]) -> None:
@@ -72,9 +90,13 @@ def test_sidecars_and_chapters(built: dict[str, Any]) -> None:
     assert (folder / "hand.lrc").read_text(encoding="utf-8").startswith("[ti:Hand warm-up]")
     tags = ID3(str(built["result"].mp3))
     assert str(tags.getall("TIT2")[0]) == "Hand warm-up"
-    chapters = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
-    (toc,) = tags.getall("CTOC")
-    assert list(toc.child_element_ids) == [c.element_id for c in chapters]
+    chapters = tags.getall("CHAP")
+    assert [c.start_time for c in chapters] == sorted(c.start_time for c in chapters), "stored in time order"
+    tables = {t.element_id: t for t in tags.getall("CTOC")}
+    (top,) = [t for t in tables.values() if t.flags & CTOCFlags.TOP_LEVEL]
+    sections = [tables[child] for child in top.child_element_ids]  # a table per section
+    assert [str(s.sub_frames["TIT2"]) for s in sections] == ["Hand warm-up", "Palm press"]
+    assert [c for s in sections for c in s.child_element_ids] == [c.element_id for c in chapters]
     firsts: dict[int, float] = {}
     for event in built["cue"]["events"]:
         if event["step"] is not None:

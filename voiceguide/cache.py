@@ -1,5 +1,5 @@
-"""The on-disk cache: spoken phrases (WAV), what levelling learnt of each sound (NPZ) and the
-voice engine's list of voices (JSON).
+"""The on-disk cache: spoken phrases (WAV), what levelling learnt of each sound (NPZ), each
+sound's MP3 frames at its place in a frame (FRAMES) and the voice engine's list of voices (JSON).
 
 Entries are content-addressed: a file's name is the hash of everything that shapes what it
 holds. Each is written atomically (temp file, then os.replace), so a reader sees a whole entry
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-SUFFIXES = (".wav", ".npz", ".json")  # phrases, sound analyses, the voice list
+SUFFIXES = (".wav", ".npz", ".json", ".frames")  # phrases, sound analyses, the voice list, encoded sounds
 
 
 def folder() -> Path:

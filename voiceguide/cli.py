@@ -150,6 +150,8 @@ def _reported(debug: bool) -> Iterator[None]:
     # A SIGTERM (a closed terminal, a killed job) unwinds like Ctrl-C, so temporary files go.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     warnings.showwarning = _show_warning
+    if debug:
+        _show_debug_log()
     try:
         yield
     except VoiceguideError as error:
@@ -162,6 +164,20 @@ def _reported(debug: bool) -> Iterator[None]:
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _show_debug_log() -> None:
+    """With --debug, the library's own notes (such as why the MP3 was encoded whole) on stderr."""
+    import logging
+
+    class Echo(logging.Handler):  # to whatever stderr is now, as the messages are
+        def emit(self, record: logging.LogRecord) -> None:
+            typer.echo(f"voiceguide: debug: {record.getMessage()}", err=True)
+
+    logger = logging.getLogger("voiceguide")
+    if not any(type(handler).__name__ == "Echo" for handler in logger.handlers):
+        logger.addHandler(Echo())
+    logger.setLevel(logging.DEBUG)
 
 
 def _interrupt(signum: int, frame: Any) -> None:

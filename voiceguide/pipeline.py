@@ -139,6 +139,8 @@ def build(
         raise UsageError(f"{out}: the output must be an .mp3 file")
     if options.bitrate not in render.BITRATES:
         raise UsageError(f"--bitrate must be one of {', '.join(map(str, render.BITRATES))} kbps, got {options.bitrate}")
+    outputs = render.Outputs.beside(out)
+    outputs.refuse_replacing(source)
     cache_folder = cache.folder() if use_cache else None
     voice = speech.resolve_voice(options.voice, cache_folder)
     speech.check_language(voice, [routine.title, *(step.text for step in routine.steps)])
@@ -163,8 +165,8 @@ def build(
     timeline = planner.build_timeline(routine, options, measure)
     if progress:
         progress.start("Encoding", timeline.length)
-    outputs = render.Outputs.beside(out)
-    render.render(timeline, bank.clips, options, outputs, progress.advance if progress else None, analyses)
+    advance = progress.advance if progress else None
+    render.render(timeline, bank.clips, options, outputs, advance, analyses, cache_folder)
     return BuildResult(out, timeline, routine, bank.synthesized)
 
 

@@ -1,13 +1,16 @@
-"""Timeline + clips → MP3 and sidecars, streamed, loudness-normalized, written atomically.
+"""Timeline + clips → MP3 and sidecars, loudness-normalized, written atomically.
 
-The MP3 encoder is libsndfile's LAME, through soundfile: it writes the LAME/Xing gapless tag,
-so players and decoders trim the encoder delay and padding and the decoded track has exactly
-the samples written (lameenc is faster but writes no tag: every onset lands ~50 ms late).
-Constant bitrate below 56 kbps at 22,050 Hz has no room for that tag, hence the lower limit.
+Levelling finishes each distinct sound once (its gain toward the spoken-word norm, ITU-R
+BS.1770, and a limiter for its true peaks), from measurements of each sound, never of the
+whole track. The MP3 is then assembled from those sounds (`assemble.py`): each encoded on its
+own by LAME through lameenc, silent frames between them, and our own gapless tag leading the
+stream (`mp3frames.py`), so the decoded track has exactly the planned samples. The assembled
+file is decoded before it is kept.
 
-Two passes over the timeline, each holding one event's audio at a time: the first measures
-the integrated loudness (ITU-R BS.1770) of the track as it will be, the second encodes it
-with the gain that brings it to the spoken-word norm. A silence costs one reused block.
+Where silence is not digital zero (--ambience) or a check of the assembled stream fails, the
+whole track is encoded in one run instead, by libsndfile's LAME through soundfile, which writes
+the gapless tag itself. Constant bitrate below 56 kbps at 22,050 Hz has no room for that tag,
+hence the lower limit.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,7 +32,7 @@ from typing import TYPE_CHECKING
 from mutagen import MutagenError
 
 from voiceguide import sidecars
-from voiceguide.errors import RenderError
+from voiceguide.errors import RenderError, UsageError, VoiceguideError
 from voiceguide.model import Event, Options, Timeline
 
 if TYPE_CHECKING:
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
     from pydub import AudioSegment
 
     from voiceguide import loudness
+
+log = logging.getLogger(__name__)
 
 ANALYSIS_FORMAT = 2  # bump when the analysis changes, so old cache entries are not reused
 BITRATES = (56, 64, 80, 96, 112, 128, 144, 160)  # constant bitrates that keep the gapless tag
@@ -68,6 +75,17 @@ class Outputs:
     def all(self) -> tuple[Path, ...]:
         return (self.mp3, self.cue_sheet, self.vtt, self.lrc)
 
+    def refuse_replacing(self, source: Path | None) -> None:
+        """A routine must never be overwritten by its own build (`x.json` beside `x.mp3`)."""
+        if source is None or not source.exists():
+            return
+        for final in self.all():
+            if final.exists() and os.path.samefile(source, final):
+                raise UsageError(
+                    f"{source}: the build would write its {final.suffix[1:].upper()} file over this routine; "
+                    "rename the routine or choose another -o"
+                )
+
 
 def compression_level(kbps: int) -> float:
     """libsndfile maps its compression level c to kbps = 160 - 152·c at 16-32 kHz."""
@@ -81,36 +99,99 @@ def render(
     outputs: Outputs,
     progress: Callable[[int], None] | None = None,
     analyses: Analyses | None = None,
+    cache_folder: Path | None = None,
 ) -> None:
     """Write the MP3 and its sidecars to temporary files, then move all into place at once.
-    `analyses` may already hold (or be making) the sounds' analyses."""
+    `analyses` may already hold (or be making) the sounds' analyses; `cache_folder` keeps the
+    encoded sounds for the next build."""
     folder = outputs.mp3.parent
     if not folder.is_dir():
         raise RenderError(f"{folder}: output folder does not exist; create it or choose another -o")
-    mixer = Mixer(timeline, clips, options, analyses or Analyses(timeline.sample_rate, None))
+    for final in outputs.all():
+        if final.is_dir():
+            raise RenderError(f"{final}: is a folder; move it away or choose another -o")
+    current = outputs.mp3  # the file being made, named if anything fails
     temps: list[Path] = []
     try:
+        tags = _tags(timeline, options)  # the chapters' limits are met before the encode starts
+        mixer = Mixer(timeline, clips, options, analyses or Analyses(timeline.sample_rate, None))
         for final in outputs.all():
             _remove_orphans(final)
             handle, name = tempfile.mkstemp(dir=folder, prefix=f".{final.name}.{os.getpid()}.", suffix=".part")
             os.close(handle)
             temps.append(Path(name))
             os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        # The encoder lets go of the GIL, so the tags and sidecars are made beside it meanwhile.
+        # The encoder lets go of the GIL, so the sidecars are written beside it meanwhile.
         with ThreadPoolExecutor(max_workers=1) as beside:
-            tags = beside.submit(_tags_and_sidecars, timeline, options, temps[1:])
-            _encode(mixer, options, temps[0], progress)
-            tags.result().save(str(temps[0]), v2_version=4)
-        for temp, final in zip(temps, outputs.all(), strict=True):
-            os.replace(temp, final)
+            sidecars_written = beside.submit(_sidecars, timeline, dict(zip(outputs.all()[1:], temps[1:], strict=True)))
+            _write_mp3(mixer, options, tags, temps[0], progress, cache_folder)
+            sidecars_written.result()
+        _replace_all(list(zip(temps, outputs.all(), strict=True)))
+    except VoiceguideError:
+        raise
+    except _Failed as failed:
+        current, error = failed.path, failed.error
+        raise RenderError(f"{current}: could not write ({_reason(error)})") from error
     except (OSError, RuntimeError, AssertionError, MutagenError) as error:
         # soundfile reports encoder and short-write failures as RuntimeError or AssertionError
-        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
-        raise RenderError(f"{outputs.mp3}: could not write ({reason})") from error
+        raise RenderError(f"{current}: could not write ({_reason(error)})") from error
+    except Exception as error:  # a bug: said in one line, the traceback kept for --debug
+        raise RenderError(
+            f"{current}: internal error ({type(error).__name__}: {error}); run again with --debug and report it"
+        ) from error
     finally:
         for temp in temps:
             with contextlib.suppress(OSError):
                 temp.unlink()
+
+
+class _Failed(Exception):
+    """Writing or moving one of the outputs failed: `path` names it."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        super().__init__(f"{path}: {error}")
+        self.path, self.error = path, error
+
+
+def _reason(error: BaseException) -> str:
+    return getattr(error, "strerror", None) or str(error) or type(error).__name__
+
+
+def _replace_all(moves: list[tuple[Path, Path]]) -> None:
+    """Move each temporary file onto its final name, all or none: each file it replaces is
+    kept (as a hard link, or a copy) until every move has succeeded, and put back if one fails."""
+    kept: list[tuple[Path, Path | None]] = []  # (final, its previous content or None)
+    try:
+        for temp, final in moves:
+            previous = None
+            if final.exists():
+                previous = final.with_name(f".{final.name}.{os.getpid()}.old.part")
+                with contextlib.suppress(FileNotFoundError):
+                    previous.unlink()
+                try:
+                    os.link(final, previous)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(final, previous)
+            kept.append((final, previous))
+            try:
+                os.replace(temp, final)
+            except OSError as error:
+                kept.pop()
+                if previous is not None:
+                    previous.unlink()
+                raise _Failed(final, error) from error
+    except BaseException:
+        for final, previous in reversed(kept):  # undone: the old files back, the new ones gone
+            with contextlib.suppress(OSError):
+                if previous is None:
+                    final.unlink()
+                else:
+                    os.replace(previous, final)
+        raise
+    for _, previous in kept:
+        if previous is not None:
+            with contextlib.suppress(OSError):
+                previous.unlink()
 
 
 def _remove_orphans(final: Path) -> None:
@@ -448,6 +529,96 @@ def open_mp3(path: Path, rate: int, channels: int, bitrate: int) -> soundfile.So
     )
 
 
+def _write_mp3(
+    mixer: Mixer,
+    options: Options,
+    tags: bytes,
+    path: Path,
+    progress: Callable[[int], None] | None,
+    cache_folder: Path | None,
+) -> None:
+    """The MP3 assembled from its encoded sounds and silent frames, checked by decoding it; or,
+    where silence is not digital zero or a check fails, the whole track encoded in one run."""
+    from voiceguide.assemble import SpliceError
+
+    reason = _whole_file_reason(mixer, options)
+    if reason is None:
+        try:
+            _spliced(mixer, options, progress, cache_folder, tags, path)
+            return
+        except SpliceError as error:
+            reason = str(error)
+    log.debug("encoding the whole track in one run: %s", reason)
+    _encode(mixer, options, path, progress)
+    _prepend(path, tags)
+
+
+def _whole_file_reason(mixer: Mixer, options: Options) -> str | None:
+    """Why the track cannot be assembled from its sounds, or None when it can."""
+    from voiceguide import mp3frames
+
+    if mixer.ambience is not None:
+        return "--ambience plays under the silences, which are then no longer digital zero"
+    if mixer.rate not in mp3frames.LSF_RATES:
+        return f"frames of {mixer.rate} Hz are not assembled"
+    return None
+
+
+def _spliced(
+    mixer: Mixer,
+    options: Options,
+    progress: Callable[[int], None] | None,
+    cache_folder: Path | None,
+    tags: bytes,
+    path: Path,
+) -> None:
+    """Assemble the MP3, write it after `tags`, read it back and check it."""
+    from voiceguide import assemble, mp3frames
+
+    placements, lengths = [], {}
+    for event in mixer.timeline.events:
+        if event.kind == "silence":
+            continue
+        sound = mixer.sounds[event.sound]
+        if len(sound) != event.length:
+            raise RenderError(f"internal: {event.sound!r} is {len(sound)} samples, planned {event.length}")
+        lengths[event.sound] = len(sound)
+        pan = mixer._pan(event) if mixer.channels == 2 else None
+        placements.append(assemble.Placement(event.start, event.sound, pan))
+    stream = mp3frames.Stream(mixer.rate, mixer.channels, options.bitrate)
+    encoder = assemble.Encoder(stream, mixer.sounds, cache_folder)
+    parts = assemble.segments(placements, lengths)
+    assembled = assemble.assemble(mixer.timeline.length, parts, encoder, progress)
+    log.debug("assembled %d sounds in %d segments, %d encoded afresh", len(placements), len(parts), encoder.encoded)
+    with open(path, "wb") as out:
+        out.write(tags)
+        out.write(assembled.data)
+    assemble.check(assembled, path.read_bytes()[len(tags) :], mixer.timeline.length, stream)
+    _check_length(path, mixer.timeline.length)  # as a player reads it, tags and all
+    encoder.keep()
+
+
+def _check_length(path: Path, length: int) -> None:
+    """The written file's length as a decoder reads it (from its frames and gapless tag)."""
+    import miniaudio
+
+    from voiceguide.assemble import SpliceError
+
+    try:
+        found = miniaudio.mp3_get_file_info(str(path)).num_frames
+    except miniaudio.DecodeError as error:
+        raise SpliceError(f"the assembled file does not decode ({error})") from error
+    if found != length:
+        raise SpliceError(f"the assembled file decodes to {found} samples, planned {length}")
+
+
+def _prepend(path: Path, tags: bytes) -> None:
+    data = path.read_bytes()
+    with open(path, "wb") as out:
+        out.write(tags)
+        out.write(data)
+
+
 def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int], None] | None) -> None:
     with open_mp3(path, mixer.rate, mixer.channels, options.bitrate) as mp3:
         for block in mixer.pcm():
@@ -456,40 +627,66 @@ def _encode(mixer: Mixer, options: Options, path: Path, progress: Callable[[int]
                 progress(len(block))
 
 
-def _tags_and_sidecars(timeline: Timeline, options: Options, paths: list[Path]) -> ID3:
-    """Write the cue sheet, WebVTT and LRC to `paths`; return the MP3's ID3v2 tags: title,
-    artist, album, settings comment and one chapter per step (CHAP + CTOC)."""
-    from mutagen.id3 import CHAP, COMM, CTOC, ID3, TALB, TIT2, TPE1, CTOCFlags
+def _sidecars(timeline: Timeline, paths: dict[Path, Path]) -> None:
+    """Write the cue sheet, WebVTT and LRC to the temporary files `paths` maps their names to."""
+    cue = json.dumps(sidecars.cue_sheet(timeline), indent=1, ensure_ascii=False) + "\n"
+    texts = (cue, sidecars.webvtt(timeline), sidecars.lrc(timeline))
+    for (final, temp), text in zip(paths.items(), texts, strict=True):
+        try:
+            temp.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise _Failed(final, error) from error
 
-    cue = json.dumps(sidecars.cue_sheet(timeline), indent=1, ensure_ascii=False)
-    paths[0].write_text(cue + "\n", encoding="utf-8")
-    paths[1].write_text(sidecars.webvtt(timeline), encoding="utf-8")
-    paths[2].write_text(sidecars.lrc(timeline), encoding="utf-8")
 
-    tags = ID3()
+def _tags(timeline: Timeline, options: Options) -> bytes:
+    """The MP3's ID3v2.4 tag: title, artist, album, settings comment, and one chapter per step
+    (CHAP, in time order) under tables of contents (CTOC): the top level lists one per
+    section, each lists its chapters (split where there are more than a table can count)."""
+    from io import BytesIO
+
+    from mutagen.id3 import CHAP, COMM, CTOC, TALB, TIT2, TPE1, CTOCFlags
+
+    tags = _ordered_id3()()
     tags.add(TIT2(encoding=3, text=timeline.title))
     tags.add(TPE1(encoding=3, text="voiceguide"))
     tags.add(TALB(encoding=3, text="Guided routines"))
     tags.add(COMM(encoding=3, lang="eng", desc="settings", text=options.describe()))
-    ids = []
     rate = timeline.sample_rate
-    for number, (start, end, title) in enumerate(sidecars.chapters(timeline), 1):
-        element = f"chp{number}"
-        ids.append(element)
+    chapters = sidecars.chapters(timeline)
+    for number, (start, end, title) in enumerate(chapters, 1):
         tags.add(
             CHAP(
-                element_id=element,
+                element_id=f"chp{number}",
                 start_time=round(start * 1000 / rate),
                 end_time=round(end * 1000 / rate),
                 sub_frames=[TIT2(encoding=3, text=title)],
             )
         )
-    tags.add(
-        CTOC(
-            element_id="toc",
-            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=ids,
-            sub_frames=[TIT2(encoding=3, text=timeline.title)],
+    for table in sidecars.tables_of_contents(timeline, [f"chp{n}" for n in range(1, len(chapters) + 1)]):
+        flags = CTOCFlags.ORDERED | (CTOCFlags.TOP_LEVEL if table.top else 0)
+        tags.add(
+            CTOC(
+                element_id=table.element,
+                flags=flags,
+                child_element_ids=list(table.children),
+                sub_frames=[TIT2(encoding=3, text=table.title)],
+            )
         )
-    )
-    return tags
+    out = BytesIO()
+    tags.save(out, v2_version=4)
+    return out.getvalue()
+
+
+@functools.cache
+def _ordered_id3() -> type[ID3]:
+    from mutagen.id3 import ID3
+    from mutagen.id3._tags import save_frame
+
+    class OrderedID3(ID3):  # type: ignore[misc]
+        """Frames stored in the order they were added. mutagen sorts them by size, which
+        scrambles chapters for players that list CHAP frames as stored (ffmpeg's)."""
+
+        def _write(self, config: object) -> bytearray:
+            return bytearray().join(save_frame(frame, config=config) for frame in self.values())
+
+    return OrderedID3

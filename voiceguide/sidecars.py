@@ -5,9 +5,13 @@ Also the `plan --json` document. Seconds appear here, and only here, as the edge
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from voiceguide.model import Routine, Step, Timeline
+
+TABLE_ENTRIES = 255  # an ID3 table of contents counts its entries in one byte
 
 
 def step_json(step: Step, with_source: bool = False) -> dict[str, Any]:
@@ -104,6 +108,61 @@ def chapters(timeline: Timeline) -> list[tuple[int, int, str]]:
         begin = 0 if position == 0 else start
         result.append((begin, end, short_title(steps[index])))
     return result
+
+
+@dataclass(frozen=True)
+class Contents:
+    """A table of contents: its element id, its title, and the chapters or tables it lists."""
+
+    element: str
+    title: str
+    children: tuple[str, ...]
+    top: bool = False
+
+
+def tables_of_contents(timeline: Timeline, chapter_ids: Sequence[str]) -> list[Contents]:
+    """Tables of contents for the chapters (one id per chapter, in time order): the top level
+    lists one table per section, each listing its chapters. A table never lists more than
+    TABLE_ENTRIES: a longer list is split into parts, each a table of its own."""
+    firsts: dict[int, int] = {}
+    for event in timeline.events:
+        if event.step is not None and event.step not in firsts:
+            firsts[event.step] = event.start
+    sections = {s.index: s.section for s in timeline.steps}
+    groups: list[tuple[str, list[str]]] = []
+    previous: object = object()
+    for (_, index), element in zip(sorted((start, index) for index, start in firsts.items()), chapter_ids, strict=True):
+        section = sections.get(index)
+        if section != previous or not groups:
+            groups.append((section or timeline.title, []))
+            previous = section
+        groups[-1][1].append(element)
+    tables: list[Contents] = []
+    if len(groups) == 1:
+        children = groups[0][1]
+    else:
+        children = [_table(f"toc{n}", title, members, tables) for n, (title, members) in enumerate(groups, 1)]
+    top = _split("toc", timeline.title, children, tables)
+    return [Contents("toc", timeline.title, tuple(top), top=True), *tables]
+
+
+def _table(element: str, title: str, children: list[str], tables: list[Contents]) -> str:
+    """Add a table listing `children` (split if need be); return its element id."""
+    tables.append(Contents(element, title, tuple(_split(element, title, children, tables))))
+    return element
+
+
+def _split(element: str, title: str, children: list[str], tables: list[Contents]) -> list[str]:
+    """`children` as at most TABLE_ENTRIES entries: in parts, each a table, as often as needed."""
+    level = 0
+    while len(children) > TABLE_ENTRIES:
+        level += 1
+        parts = [children[at : at + TABLE_ENTRIES] for at in range(0, len(children), TABLE_ENTRIES)]
+        children = [
+            _table(f"{element}.{level}.{n}", f"{title} ({n}/{len(parts)})", part, tables)
+            for n, part in enumerate(parts, 1)
+        ]
+    return children
 
 
 def short_title(step: Step) -> str:
