@@ -23,12 +23,22 @@ from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, r
 from voiceguide.parse.rules import finish, said_of_all
 from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror
 from voiceguide.parse.structure import blocks_of
-from voiceguide.parse.units import ASIDE_SECTION, WHOLE, read, units_of
+from voiceguide.parse.units import ASIDE_SECTION, WHOLE, Unit, described, pattern_told, read, units_of
 
 
 def parse_text(text: str, source: str = "") -> Routine:
     """Read a routine written for people into steps a voice can guide."""
-    title, units = units_of(blocks_of(text))
+    blocks = blocks_of(text)
+    title, units = units_of(blocks)
+    steps = _steps(pattern_told(units))
+    if not any(step.is_instruction for step in steps):
+        steps = _steps(described(pattern_told(units_of(blocks)[1])))
+    title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
+    return Routine(title=title or title_from(source), steps=number_steps(steps), source=source)
+
+
+def _steps(units: list[Unit]) -> list[Step]:
+    """Units → steps, in the order they are spoken."""
     b = Draft()
     for at, unit in enumerate(units):
         if unit.section != b.run_section:
@@ -120,6 +130,4 @@ def parse_text(text: str, source: str = "") -> Routine:
                 b.ruled.append((len(b.steps) - 1, b.rule))
                 b.rule_listed = b.rule_listed or unit.from_list
     finish(b)
-    steps = number_steps(b.steps)
-    title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
-    return Routine(title=title or title_from(source), steps=steps, source=source)
+    return b.steps

@@ -29,7 +29,7 @@ from voiceguide.parse.grammar import (
 )
 from voiceguide.parse.sentences import sentences
 from voiceguide.parse.structure import Block
-from voiceguide.parse.words import mend
+from voiceguide.parse.words import mend, verb_lemma
 
 REPEAT_ONLY_WORDS = re.compile(
     r"\b(?:repeat|repeating|do|perform|this|it|that|the|same|whole|entire|exercise|cycle|sequence|movement|"
@@ -147,6 +147,32 @@ def units_of(blocks: list[Block]) -> tuple[str | None, list[Unit]]:
                     lead = lead or unit
                     units.append(unit)
     return title, units
+
+
+def pattern_told(units: list[Unit]) -> list[Unit]:
+    """A breath pattern stated in passing ("It's called four-square breathing because you inhale
+    for four counts, hold for four, exhale for four") is the exercise when no instruction states one."""
+    stated = any(u.instruction and u.breath and u.phases for u in units)
+    told = next((u for u in units if u.breath and u.phases and not u.instruction and not _asks(u)), None)
+    if not stated and told is not None:
+        told.instruction = True
+    return units
+
+
+def described(units: list[Unit]) -> list[Unit]:
+    """A text that describes what to do rather than telling it, read again: what has a time or a
+    count and a verb of the routine is a step ("…by resting them for a few minutes, then looking
+    at the card for a second")."""
+    for unit in units:
+        timed = unit.durations or unit.repeat or unit.breath
+        if timed and not _asks(unit) and any(verb_lemma(w) in lexicon.ALL_VERBS for w in words_of(unit.text)):
+            unit.instruction = True
+    return units
+
+
+def _asks(unit: Unit) -> bool:
+    """A question, or a condition that says when, not what."""
+    return unit.text.rstrip().endswith("?") or bool(CONDITION_CLAUSE.match(unit.text))
 
 
 def _line_at(block: Block, offset: int) -> int:
