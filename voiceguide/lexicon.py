@@ -159,7 +159,8 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"\b(?:for )?(?:a )?count of (?P<a>{NUM})\b", "count"),
         # "hold for five breaths" times a hold; "take 30 deep breaths" counts breaths (find_repeat)
         (
-            rf"\b(?:for|over|during) (?:another |about |around )?(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+,? ){{0,3}}breaths\b",
+            rf"\b(?:for|over|during) (?:another |about |around )?(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})?"
+            r" (?:[a-z]+,? ){0,3}breaths\b",
             "breaths",
         ),
         (rf"\bfor (?P<a>{NUM}) counts?\b", "count"),

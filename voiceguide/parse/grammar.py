@@ -233,7 +233,9 @@ _DESCRIBED = re.compile(
     r"|\bthat you\s+(?:(?:then|just|simply|gently|firmly)\s+)*(?P<that>[a-z]+)\b",
     re.IGNORECASE,
 )
-_NOT_DONE = frozenset("feel notice sense enjoy see know want need like have get find".split())
+_NOT_DONE = frozenset(
+    ["feel", "notice", "sense", "enjoy", "see", "know", "want", "need", "like", "have", "get", "find"]
+)
 
 
 def _described(text: str) -> bool:
