@@ -296,8 +296,8 @@ def test_a_rule_said_once_times_the_steps_after_it_and_mirrors_the_one_sided() -
         ("Calf stretch", 40, "rule", 2, "left"),
         ("Calf stretch", 40, "rule", 2, "right"),
         ("Forward fold", 60, "text", 2, None),
-        ("Thread the needle", 40, "rule", 2, None),
-        ("Thread the needle", 40, "rule", 2, None),
+        ("Thread the needle", 40, "rule", 2, "right"),  # no side named: the first is the right
+        ("Thread the needle", 40, "rule", 2, "left"),
     ]
     announced = [s.announce for s in parse_text(text, "x.txt").steps if s.copy_of is not None]
     assert announced == ["Now the right side.", "Now the other side."]

@@ -103,6 +103,7 @@ def mirror(
     sided = [p for p in scope if b.steps[p].side]
     if sided and not keep_unsided:
         scope = scope[scope.index(sided[0]) :]
+    new_side = new_side or _name_sides(b, scope, None)
     b.add(Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side))
     for position in scope:
         b.steps.append(_mirrored(b.steps[position], position))
@@ -115,12 +116,26 @@ def _mirrored(step: Step, position: int) -> Step:
     return replace(step, text=lexicon.mirror_text(step.text), side=side, copy_of=position, announce=None)
 
 
+def _name_sides(b: Draft, scope: list[int], copies_to: str | None) -> str | None:
+    """Steps done on one side and then the other where the text never says which side comes
+    first: the first is the right, unless the copies are said to go there. Returns the side
+    the copies go to; the spoken words still say "the other"."""
+    if any(b.steps[p].side for p in scope):
+        return None
+    first = lexicon.other_side(copies_to) if copies_to else "right"
+    for position in scope:
+        if b.steps[position].is_instruction:
+            b.steps[position] = replace(b.steps[position], side=first)
+    return lexicon.other_side(first)
+
+
 def add_mirrored(b: Draft, scope: list[int], part: str | None) -> None:
     """'… on each side': the steps again on the other side, the first announcing it."""
     first = b.steps[scope[0]]
     new_side = lexicon.other_side(first.side) if first.side else None
     part = part if part and part != "side" else "side"
     announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
+    _name_sides(b, scope, None)
     for number, position in enumerate(scope):
         copy = _mirrored(b.steps[position], position)
         b.steps.append(replace(copy, announce=announce) if number == 0 else copy)
