@@ -378,41 +378,50 @@ _PAIRED = (
 _NOT_IN_TURN = r"(?!\s+of\b)(?![^.]*\b(?:at the same time|at once|together|simultaneously)\b)"
 _MIRROR = re.compile(
     r"\b(?:(?P<label>left|right)\s+(?P<lpart>\w+)\s*:\s*)?(?:the\s+)?same\s+(?:as|on|for|with)\s+(?:the\s+|your\s+)?"
-    r"(?:(?P<from>left|right)|(?P<to>other|opposite))\b(?:\s+(?P<part5>\w+))?"
-    r"|\b(?:repeat|same)\b[^.]{0,30}?\s(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part9>\w+)"
+    r"(?:(?P<from>left|right)|(?P<to>other|opposite|contralateral))\b(?:\s+(?P<part5>\w+))?"
+    r"|\b(?:repeat|same)\b[^.]{0,30}?\s(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite|contralateral)\s+(?P<part9>\w+)"
     r"|\b(?:repeat|do|perform|same)\b(?:\s+(?:it|this|that|these|them|all|everything|the same(?: thing)?|"
     r"(?:this|that|the|these|each)(?: whole| entire)? (?:\w+\s+)?(?:exercise|stretch|movement|sequence|steps?|"
     r"routine|massage|points?|strokes?|moves?|technique|part|cycle|round)s?))?(?:,?\s+(?:again|too|as well))?"
-    r",?\s+(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part>\w+)"
-    r"|\b(?:switch|change|swap|alternate)\s+(?:to\s+the\s+other\s+|the\s+|to\s+)?"
-    r"(?P<part2>sides?|feet|hands|legs|arms|wrists|ankles|knees|shoulders|hips|elbows|ears|thighs|calves|palms)\b"
+    r",?\s+(?:on|with|for|using)\s+(?:the\s+)?(?:other|opposite|contralateral)\s+(?P<part>\w+)"
+    r"|\b(?:switch|change|swap|alternate|reverse)\s+(?:to\s+the\s+other\s+|the\s+|to\s+|your\s+)?"
+    r"(?P<part2>sides?|feet|hands|legs|arms|wrists|ankles|knees|shoulders|hips|elbows|ears|thighs|calves|palms|"
+    r"positions)\b"
     # "Turn onto your right side and repeat.": the side named, then the same again
     r"|\b(?:onto|to|behind|under|on)\s+(?:your|the)\s+(?P<side5>left|right)\s+(?P<part8>\w+(?:\s+blade)?)\b"
     r"[^.]{0,40}?\band\s+repeat"
     r"(?:\s+(?:it|this|that|the same|the (?:exercise|stretch|movement)))?\s*[.!]?\s*$"
     # "switch over to the other arm", "swap and do the other shoulder", "now work the opposite leg"
     r"|\b(?:switch|change|swap|move|go|turn)\s+(?:over\s+)?(?:to|and\s+do|and\s+work\s+on)\s+(?:the\s+)?"
-    r"(?:other|opposite)\s+(?P<part6>\w+)"
-    r"|\b(?:now|then)\s+(?:do|work(?:\s+on)?|massage|stretch|treat)\s+(?:the\s+)?(?:other|opposite)\s+(?P<part7>\w+)"
-    r"|\b(?:the\s+)?(?:other|opposite)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
+    r"(?:other|opposite|contralateral)\s+(?P<part6>\w+)"
+    r"|\b(?:now|then)\s+(?:do|work(?:\s+on)?|massage|stretch|treat)\s+(?:the\s+)?(?:other|opposite|contralateral)\s+(?P<part7>\w+)"
+    r"|\b(?:the\s+)?(?:other|opposite|contralateral)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
     r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again"
     r"|(?:do|repeat) the same(?:\s+\w+)?\s+(?:steps|exercises|stretches|movements|moves|things|sequence|routine))\b"
     r"[^.]{0,30}?\bon\s+(?:the|your)\s+(?P<side>left|right)\s+(?P<part4>\w+)"
     # "Then repeat on the right.": a side named, no part
     r"|\b(?:repeat|do (?:it|this|the same) again)\s+on\s+(?:the|your)\s+(?P<side6>left|right)(?:\s+side)?\s*[.!]?\s*$"
     r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
-    r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b",
+    r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b"
+    # "Once you have finished one foot, do the other.", "And of course, you've got the other side."
+    r"|\b(?:do|work|treat|massage|stretch|got|get|go to|move to|switch to|over to)\s+(?:on\s+)?(?:the\s+)?"
+    r"(?:other|opposite|contralateral)(?:\s+(?P<part10>\w+))?\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 _SWITCH_TO = re.compile(
     r"^\s*(?:now|next|then)?,?\s*(?:switch to |move to |change to |onto |to )?"
     r"the (?P<side>left|right) (?P<part>\w+)\b\s*[.:!]?\s*$"
     r"|\b(?:now|next),?\s+(?:switch to |move to |move on to |shift to |go to |turn to |change to |work on |do )?"
-    r"(?:the|your) (?P<side2>left|right) (?P<part2>\w+)",
+    r"(?:the|your) (?P<side2>left|right) (?P<part2>\w+)"
+    # "Moving your attention to your left foot.", "Bring your awareness over to the right hand."
+    r"|^\W*(?:now\s+|next\s+|and\s+)?(?:mov|bring|shift|turn|switch|tak|direct)(?:e|es|ing)?\s+(?:your\s+)?"
+    r"(?:attention|awareness|focus|mind)\s+(?:over\s+|down\s+|up\s+)?(?:on)?to\s+(?:the|your)\s+"
+    r"(?P<side3>left|right)\s+(?P<part3>\w+)",
     re.IGNORECASE,
 )
 _EACH = re.compile(
-    rf"\b(?:on|for)\s+(?:each|both|either)\s+(?P<part>{_PAIRED})\b{_NOT_IN_TURN}"
+    rf"\b(?:on|for|to|toward|towards)\s+(?:each|both|either)\s+(?P<part>{_PAIRED})\b{_NOT_IN_TURN}"
+    r"|\(?\b(?:left|right)\s*/\s*(?:left|right)\b\)?(?:\s+sides?)?|\b(?:left|right) and (?:left|right) sides\b"
     r"|\bwith\s+(?:each|either)\s+(?P<part2>sides?|feet|foot|hands?|legs?|arms?)\b"
     rf"|\b(?:each|per)\s+(?P<part5>{_PAIRED})\b{_NOT_IN_TURN}"
     rf"|\bboth sides\b{_NOT_IN_TURN}"
@@ -448,9 +457,10 @@ def find_side_cue(text: str) -> SideCue | None:
     match = _MIRROR.search(text)
     if match:
         part = match.group("part") or match.group("part3") or match.group("part4")
-        part = part or match.group("part6") or match.group("part7") or match.group("part9")
-        if match.group("part2"):  # "swap feet": the feet, but "switch sides" names no part
-            part = None if match.group("part2").lower().startswith("side") else match.group("part2")
+        part = part or match.group("part6") or match.group("part7") or match.group("part9") or match.group("part10")
+        if match.group("part2"):  # "swap feet": the feet, but "switch sides" or "positions" names no part
+            named = match.group("part2").lower()
+            part = None if named.startswith(("side", "position")) else named
         named_side = match.group("side") or match.group("side6")
         side = named_side.lower() if named_side else None
         if match.group("side5"):
@@ -467,8 +477,8 @@ def find_side_cue(text: str) -> SideCue | None:
         return SideCue("mirror", side, _singular(part), match.group(0))
     match = _SWITCH_TO.search(text)
     if match:
-        side = (match.group("side") or match.group("side2")).lower()
-        part = match.group("part") or match.group("part2")
+        side = (match.group("side") or match.group("side2") or match.group("side3")).lower()
+        part = match.group("part") or match.group("part2") or match.group("part3")
         return SideCue("switch", side, _singular(part), match.group(0))
     match = _EACH.search(text)
     if match:
