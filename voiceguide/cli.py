@@ -353,24 +353,27 @@ def voices(debug: Debug = False) -> None:
 
 @cache_app.command("info")
 def cache_info() -> None:
-    """Show where spoken phrases are cached and how much space they take."""
+    """Show where spoken phrases are cached and how much space they take.
+
+    The cache is the folder `voiceguide` inside VOICEGUIDE_CACHE_DIR when that is set, else
+    the user cache folder.  Example:  voiceguide cache info
+    """
     from voiceguide import cache
 
     folder = cache.folder()
-    files = cache.entries(folder)
-    phrases = sum(1 for f in files if f.suffix == ".wav")
-    size = sum(f.stat().st_size for f in files)
+    phrases, size = cache.usage(folder)
     typer.echo(f"{folder}: {phrases} phrases, {size / 1e6:.1f} MB with their loudness analyses")
 
 
 @cache_app.command("clear")
 def cache_clear() -> None:
-    """Delete every cached phrase and analysis; the next build speaks them afresh."""
+    """Delete every cached phrase and analysis; the next build speaks them afresh.
+
+    Only the cache's own entries are deleted, and only in a folder voiceguide made (it carries
+    a CACHEDIR.TAG).  Example:  voiceguide cache clear
+    """
     from voiceguide import cache
 
     folder = cache.folder()
-    removed = 0
-    for entry in cache.entries(folder):
-        entry.unlink(missing_ok=True)
-        removed += entry.suffix == ".wav"
+    removed = _run(False, lambda: cache.clear(folder))
     typer.echo(f"Removed {removed} cached phrases from {folder}")
