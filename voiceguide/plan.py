@@ -1,7 +1,7 @@
 """Routine + Options → Timeline: what is heard when, and exactly how long each hold lasts.
 
-Pure: the length of every sound comes from a `measure` function, the real clips' lengths when
-building audio, an estimate from the word count for `voiceguide plan`.
+Pure: the length of every sound comes from a `measure` function, the real clips' lengths for
+both `voiceguide plan` and `voiceguide build`.
 
 A timed step sounds like this (times in the cue sheet):
     instruction · prep pause · [hold: breath cues on phase boundaries, halfway, ten seconds
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from voiceguide import lexicon
-from voiceguide.errors import UsageError
+from voiceguide.errors import RoutineError, UsageError
 from voiceguide.model import Event, EventKind, Hold, Options, Routine, Step, Timeline
 from voiceguide.parse import sentences
 
@@ -36,6 +36,7 @@ HALFWAY_FROM = 60.0  # automatic "Halfway." on holds at least this long (seconds
 COUNTDOWN_FROM = 45.0  # automatic "Ten seconds left." on holds at least this long
 ASKED_FROM = 20.0  # with --halfway or --countdown, on holds at least this long
 PREVIEW_SECONDS = 60.0
+MAX_REPEAT = 1000  # more repetitions of one step (or rounds of a list) are refused as a likely typo
 
 
 def apply_options(routine: Routine, options: Options) -> Routine:
@@ -46,6 +47,14 @@ def apply_options(routine: Routine, options: Options) -> Routine:
             raise UsageError(f"--set {index}=…: step {index} is not a timed step; see `voiceguide plan`")
     if options.only is not None and options.only not in known:
         raise UsageError(f"--only {options.only}: no such instruction step; see `voiceguide plan`")
+    for step in routine.steps:
+        if step.repeat > MAX_REPEAT:
+            raise RoutineError(
+                f"step {step.index} is done {step.repeat} times, more than the {MAX_REPEAT} a step may be; "
+                "write a smaller count",
+                routine.source,
+                step.source_line,
+            )
     steps = tuple(_apply(step, options) for step in routine.steps)
     for step in steps:
         if step.seconds > options.max_hold:
@@ -56,7 +65,19 @@ def apply_options(routine: Routine, options: Options) -> Routine:
             )
     if options.only is not None:
         steps = tuple(s for s in steps if s.index == options.only)
+    # The holds alone, before anything is laid out: a routine of days is refused at once.
+    check_total(sum(s.seconds * (s.repeat if s.is_hold else 1) for s in steps if s.is_instruction), options, True)
     return replace(routine, steps=steps)
+
+
+def check_total(seconds: float, options: Options, at_least: bool = False) -> None:
+    """Refuse a routine longer than --max-total (12 hours): likely a mistake, and hours of work."""
+    if seconds > options.max_total:
+        lasts = f"{'at least ' if at_least else ''}{seconds / 3600:.1f} h"
+        raise UsageError(
+            f"the routine lasts {lasts}, longer than --max-total {options.max_total:g} s "
+            f"({options.max_total / 3600:.3g} h); raise --max-total if that is really meant"
+        )
 
 
 def _apply(step: Step, options: Options) -> Step:
@@ -325,8 +346,21 @@ def preview(timeline: Timeline, seconds: float) -> Timeline:
     return replace(timeline, events=events, holds=holds)
 
 
+def heard(routine: Routine, timeline: Timeline, options: Options) -> tuple[Step, ...]:
+    """The steps a listener hears in `timeline` (a preview holds the first few), in order: what
+    `plan` lists and counts, and `build` counts."""
+    present = {event.step for event in timeline.events}
+    return tuple(
+        step
+        for step in routine.steps
+        if step.index in present and (step.is_instruction or step.announce or not options.no_intro)
+    )
+
+
 def estimate(options: Options) -> Measure:
-    """Lengths without synthesis, for `voiceguide plan`: words at the speaking rate."""
+    """Lengths guessed from the word count at the speaking rate, for tests of the parser that
+    must not start the voice. The commands never use it: `plan` and `build` measure the real
+    clips (pipeline.lay_out), so their times agree to the sample."""
     from voiceguide.chime import sound_length
 
     def measure(sound: str) -> int:

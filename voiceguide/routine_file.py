@@ -26,6 +26,7 @@ import yaml
 from voiceguide.errors import RoutineError
 from voiceguide.model import NARRATIVE_KINDS, STEP_KINDS, Routine, Step
 from voiceguide.parse import DEFAULT_SECONDS
+from voiceguide.plan import MAX_REPEAT
 
 HEADER = (
     "# voiceguide routine file. Change a step's seconds, repeat or text, then rebuild with\n"
@@ -114,8 +115,8 @@ def _step(raw: Any, section: Any, position: int, source: str, line: int | None) 
             raise RoutineError(f"{name} must be a number of seconds, 0 or more, got {value!r}", source, line)
         values[name] = float(value)
     repeat = values.setdefault("repeat", 1)
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise RoutineError(f"repeat must be a whole number, 1 or more, got {repeat!r}", source, line)
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+        raise RoutineError(f"repeat must be a whole number from 1 to {MAX_REPEAT}, got {repeat!r}", source, line)
     if values.get("side") not in (None, "left", "right"):
         raise RoutineError(f"side must be left, right or null, got {values['side']!r}", source, line)
     breath = values.get("breath")
