@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from voiceguide import lexicon
+from voiceguide import lexicon, wording
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.model import Event, EventKind, Hold, Options, Routine, Step, Timeline
 from voiceguide.parse import sentences
@@ -55,7 +55,7 @@ def apply_options(routine: Routine, options: Options) -> Routine:
                 routine.source,
                 step.source_line,
             )
-    steps = tuple(_apply(step, options) for step in routine.steps)
+    steps = _say_new_times(routine.steps, tuple(_apply(step, options) for step in routine.steps))
     for step in steps:
         if step.seconds > options.max_hold:
             where = f"step {step.index} (line {step.source_line})" if step.source_line else f"step {step.index}"
@@ -68,6 +68,35 @@ def apply_options(routine: Routine, options: Options) -> Routine:
     # The holds alone, before anything is laid out: a routine of days is refused at once.
     check_total(sum(s.seconds * (s.repeat if s.is_hold else 1) for s in steps if s.is_instruction), options, True)
     return replace(routine, steps=steps)
+
+
+def _say_new_times(before: tuple[Step, ...], after: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Steps whose words say the time they now have. A changed step says its new hold (and rest
+    between repetitions); a step and its mirrored copies timed apart no longer say "each side";
+    an introduction or note that gave the time of steps said once for many ("hold each stretch
+    for 30 seconds") says their new time when they all changed alike."""
+    sides: dict[int, set[float]] = {}
+    for step in after:
+        sides.setdefault(step.copy_of or step.index, set()).add(step.seconds)
+    ruled: dict[float, set[float]] = {}
+    for old, new in zip(before, after, strict=True):
+        if old.seconds_from == "rule" and old.seconds != new.seconds:
+            ruled.setdefault(old.seconds, set()).add(new.seconds)
+    for old, new in zip(before, after, strict=True):
+        if old.seconds_from == "rule" and old.seconds == new.seconds and old.seconds in ruled:
+            ruled[old.seconds].add(old.seconds)  # some kept the time the note gives: it stays
+    notes = [(was, now.pop()) for was, now in ruled.items() if len(now) == 1]
+    said = []
+    for old, new in zip(before, after, strict=True):
+        if new.is_instruction:
+            one_side = len(sides[new.copy_of or new.index]) > 1
+            if one_side or (old.seconds, old.release) != (new.seconds, new.release):
+                changes = [(old.seconds, new.seconds), (old.release, new.release)]
+                new = replace(new, text=wording.restate(old.text, changes, one_side))
+        elif notes:
+            new = replace(new, text=wording.restate(old.text, notes))
+        said.append(new)
+    return tuple(said)
 
 
 def check_total(seconds: float, options: Options, at_least: bool = False) -> None:

@@ -17,12 +17,13 @@ import contextlib
 import math
 import os
 import tempfile
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from voiceguide import wording
 from voiceguide.errors import RoutineError
 from voiceguide.model import NARRATIVE_KINDS, STEP_KINDS, Routine, Step
 from voiceguide.parse import DEFAULT_SECONDS, parse_text
@@ -169,9 +170,23 @@ def _step(
     if values.get("seconds_from") is None and kind not in NARRATIVE_KINDS:
         values["seconds_from"] = "text"
     try:
-        return Step.from_dict(values)
+        return _said_as_timed(Step.from_dict(values))
     except (TypeError, ValueError) as error:
         raise RoutineError(f"step is not valid ({error})", source, line) from None
+
+
+def _said_as_timed(step: Step) -> Step:
+    """A step whose `seconds` was edited says its new time: "Hold 45 seconds each side" with
+    `seconds: 75` is spoken "Hold 75 seconds each side". The text is read alone (as a routine
+    text would be) only when its stated times do not include the step's."""
+    spans = wording.durations_said(step.text) if step.is_instruction else []
+    stated = [d.value for d in spans if d.value != step.release] or [d.value for d in spans[:1]]
+    if not stated or step.seconds in stated:
+        return step
+    said = _read_text(step.text).get("seconds")
+    if said is None or said == step.seconds or said not in stated:
+        return step  # the text's own reading agrees, or it states some other time
+    return replace(step, text=wording.restate(step.text, [(said, step.seconds), (step.release, step.release)]))
 
 
 def _read_text(text: str) -> dict[str, Any]:
