@@ -4,7 +4,6 @@ counts, help that names its values, names and sources as the user wrote them."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -12,19 +11,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import SHORT_ROUTINE
+from tests.conftest import invoke_in as invoke
 from voiceguide.cli import app
 
 runner = CliRunner()
-
-
-def invoke(folder: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = runner.invoke(app, list(args), input=stdin)
-    finally:
-        os.chdir(cwd)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(

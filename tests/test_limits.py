@@ -4,7 +4,6 @@ Each is refused at once, in one line, before anything is spoken or written."""
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,21 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import SHORT_ROUTINE
+from tests.conftest import invoke_in as invoke
 from voiceguide import pipeline, render, routine_file
-from voiceguide.cli import app
 from voiceguide.errors import RenderError, RoutineError
 
 runner = CliRunner()
-
-
-def invoke(folder: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        result = runner.invoke(app, list(args), input=stdin)
-    finally:
-        os.chdir(cwd)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(
