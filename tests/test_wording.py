@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from tests.conftest import fake_measure
 from voiceguide import pipeline, plan, routine_file, wording
 from voiceguide.cli import app
-from voiceguide.model import Options, Routine
+from voiceguide.model import Options, Routine, Step
 from voiceguide.parse import parse_text
 
 CORPUS = Path(__file__).parent / "data" / "routines"
@@ -35,8 +35,8 @@ def spoken(routine: Routine, options: Options) -> dict[int, str]:
     return {step: " ".join(words) for step, words in said.items()}
 
 
-def stated(text: str, release: float) -> set[float]:
-    return {d.value for d in wording.durations_said(text)} - {release}
+def stated(text: str, step: Step) -> set[float]:
+    return {d.value for d in wording.durations_said(text, wording.breath_said(step))} - {step.release}
 
 
 @pytest.mark.parametrize(
@@ -52,8 +52,8 @@ def test_no_step_of_the_corpus_says_a_time_it_is_not_given(name: str, options: O
     for before, step in zip(original.steps, routine.steps, strict=True):
         if not step.is_hold or step.index not in words or before.seconds == step.seconds:
             continue
-        times = stated(words[step.index], step.release)
-        if before.seconds in stated(before_words[step.index], before.release):  # the voice said its time
+        times = stated(words[step.index], step)
+        if before.seconds in stated(before_words[step.index], before):  # the voice said its time
             assert times == {round(step.seconds, 1)}, (step.index, words[step.index], step.seconds)
         else:
             assert before.seconds not in times, words[step.index]
@@ -144,5 +144,6 @@ def test_a_new_time_is_said_the_way_the_text_said_it(seconds: float, phrase: str
 
 def test_a_breathing_pattern_keeps_its_counts() -> None:
     text = "Inhale for 4 seconds, hold for 7 seconds, exhale for 8 seconds. Keep going for 2 minutes."
-    assert wording.restate(text, [(120, 60)]) == text.replace("2 minutes", "1 minute")
-    assert wording.restate(text, [(4, 9)]) == text  # the 4 is the pattern's, not a hold's
+    pattern = (4.0, 7.0, 8.0)
+    assert wording.restate(text, [(120, 60)], breath=pattern) == text.replace("2 minutes", "1 minute")
+    assert wording.restate(text, [(4, 9)], breath=pattern) == text  # the 4 is the pattern's, not a hold's

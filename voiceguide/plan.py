@@ -94,7 +94,7 @@ def _say_new_times(before: tuple[Step, ...], after: tuple[Step, ...]) -> tuple[S
             one_side = len(sides[new.copy_of or new.index]) > 1
             if one_side or (old.seconds, old.release) != (new.seconds, new.release):
                 changes = [(old.seconds, new.seconds), (old.release, new.release)]
-                new = replace(new, text=wording.restate(old.text, changes, one_side))
+                new = replace(new, text=wording.restate(old.text, changes, one_side, wording.breath_said(old)))
         elif notes:
             new = replace(new, text=wording.restate(old.text, notes))
         said.append(new)

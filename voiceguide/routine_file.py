@@ -179,14 +179,16 @@ def _said_as_timed(step: Step) -> Step:
     """A step whose `seconds` was edited says its new time: "Hold 45 seconds each side" with
     `seconds: 75` is spoken "Hold 75 seconds each side". The text is read alone (as a routine
     text would be) only when its stated times do not include the step's."""
-    spans = wording.durations_said(step.text) if step.is_instruction else []
+    breath = wording.breath_said(step)
+    spans = wording.durations_said(step.text, breath) if step.is_instruction else []
     stated = [d.value for d in spans if d.value != step.release] or [d.value for d in spans[:1]]
     if not stated or step.seconds in stated:
         return step
     said = _read_text(step.text).get("seconds")
     if said is None or said == step.seconds or said not in stated:
         return step  # the text's own reading agrees, or it states some other time
-    return replace(step, text=wording.restate(step.text, [(said, step.seconds), (step.release, step.release)]))
+    changes = [(said, step.seconds), (step.release, step.release)]
+    return replace(step, text=wording.restate(step.text, changes, breath=breath))
 
 
 def _read_text(text: str) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 edited routine file), the sentence that times it says the new time, so the voice never says
 "hold for 30 seconds" before a 90-second hold.
 
-Pure string work over the lexicon's duration spans. A duration that belongs to a breathing
-pattern ("inhale for 4 seconds, hold for 7…") is the pattern's, not the hold's, and stays.
+Pure string work over the lexicon's duration spans. A duration that is a phase of the breathing
+pattern the step's text states ("inhale for 4 seconds, hold for 7…") is the pattern's, not the
+hold's, and stays.
 """
 
 from __future__ import annotations
@@ -12,27 +13,33 @@ import re
 from collections.abc import Sequence
 
 from voiceguide import lexicon
+from voiceguide.model import Step
 
 # "each side" said right after a hold's time: untrue once the two sides are timed apart
 _EACH_SIDE = re.compile(r",?\s+(?:on\s+|per\s+|for\s+)?(?:each|either|both|every)\s+sides?\b|\s+per\s+side\b", re.I)
 _COUNT = re.compile(r"^(?:for\s+)?(?:a\s+)?count(?:ing)?\s+(?:slowly\s+)?(?:to|of)\s+", re.I)
 
 
-def durations_said(text: str) -> list[lexicon.Found]:
-    """The durations a sentence states, leaving out those inside a breathing pattern."""
-    pattern = lexicon.find_breath_pattern(text)
-    found = lexicon.find_durations(text)
-    if pattern is None:
-        return found
-    return [d for d in found if not (pattern.start <= d.start < pattern.end)]
+def breath_said(step: Step) -> tuple[float, ...] | None:
+    """The breathing pattern a step's own words state, if they state one."""
+    return step.breath if step.breath_from == "text" else None
 
 
-def restate(text: str, changes: Sequence[tuple[float, float]], one_side: bool = False) -> str:
+def durations_said(text: str, breath: tuple[float, ...] | None = None) -> list[lexicon.Found]:
+    """The durations a sentence states, leaving out the phases of its breathing pattern."""
+    phases = set(breath or ())
+    return [d for d in lexicon.find_durations(text) if d.value not in phases]
+
+
+def restate(
+    text: str, changes: Sequence[tuple[float, float]], one_side: bool = False, breath: tuple[float, ...] | None = None
+) -> str:
     """`text` with each stated duration of a `before` seconds saying its `after` instead, for
     (before, after) in `changes` (the hold's first, then the rest between repetitions). When two
     changes share a `before`, the spans are dealt out in turn: "press 5 s, release 5 s". With
-    `one_side`, an "each side" right after the hold's time is dropped."""
-    spans = durations_said(text)
+    `one_side`, an "each side" right after the hold's time is dropped. The phases of `breath`,
+    the pattern the text states, are left as they are."""
+    spans = durations_said(text, breath)
     if not spans or not changes:
         return text
     taken = [0] * len(changes)
