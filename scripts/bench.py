@@ -97,7 +97,7 @@ def sized_routine(minutes: float, path: Path) -> float:
 
     def planned(steps: int) -> float:
         path.write_text(routine_text(steps), encoding="utf-8")
-        timeline = pipeline.plan(path, Options())[1]
+        timeline = pipeline.plan(path, Options()).timeline
         return timeline.length / timeline.sample_rate / 60
 
     steps, best = max(1, round(minutes / 1.2)), None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,18 @@ def short_routine(tmp_path: Path) -> Path:
     path = tmp_path / "hand_warm_up.txt"
     path.write_text(SHORT_ROUTINE, encoding="utf-8")
     return path
+
+
+def invoke_in(folder: Path, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """`voiceguide ARGS` run in `folder` through typer's runner: exit code, stdout, stderr."""
+    from typer.testing import CliRunner
+
+    from voiceguide.cli import app
+
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(app, list(args), input=stdin)
+    finally:
+        os.chdir(cwd)
+    return result.exit_code, result.stdout, result.stderr

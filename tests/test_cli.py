@@ -132,15 +132,53 @@ def test_plan_save_keeps_the_whole_routine_with_the_overrides(short_routine: Pat
 def test_cache_info_and_clear_count_phrases_and_remove_their_analyses(
     short_routine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(folder))
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "package.json").write_text("{}", encoding="utf-8")  # someone's own files beside the cache
+    (shared / "song.wav").write_bytes(b"RIFF")
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(shared))
     result = runner.invoke(app, ["build", str(short_routine), "-o", str(tmp_path / "hand.mp3")])
     assert result.exit_code == 0, result.stderr
+    folder = shared / "voiceguide"
     phrases = len(list(folder.glob("*.wav")))
     assert phrases > 3 and list(folder.glob("*.npz"))
-    size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    size = sum(p.stat().st_size for p in folder.iterdir() if p.name != "CACHEDIR.TAG") / 1e6
     info = runner.invoke(app, ["cache", "info"])
     assert info.stdout == f"{folder}: {phrases} phrases, {size:.1f} MB with their loudness analyses\n"
     cleared = runner.invoke(app, ["cache", "clear"])
     assert cleared.stdout == f"Removed {phrases} cached phrases from {folder}\n"
-    assert list(folder.iterdir()) == []
+    assert [p.name for p in folder.iterdir()] == ["CACHEDIR.TAG"]
+    assert sorted(p.name for p in shared.iterdir()) == ["package.json", "song.wav", "voiceguide"]
+
+
+def test_cache_clear_refuses_a_folder_it_did_not_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = tmp_path / "voiceguide"  # the user's own folder, where the cache would live
+    mine.mkdir()
+    (mine / "song.wav").write_bytes(b"RIFF")
+    (mine / f"{'a' * 64}.wav").write_bytes(b"RIFF")
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path))
+    result = runner.invoke(app, ["cache", "clear"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"voiceguide: {mine}: not made by voiceguide (it has no CACHEDIR.TAG), so nothing was deleted; "
+        "delete it yourself or set VOICEGUIDE_CACHE_DIR to another folder\n"
+    )
+    assert sorted(p.name for p in mine.iterdir()) == [f"{'a' * 64}.wav", "song.wav"]
+
+
+def test_cache_clear_of_an_unwritable_cache_is_one_line(
+    short_routine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path))
+    assert runner.invoke(app, ["build", str(short_routine), "-o", str(tmp_path / "hand.mp3")]).exit_code == 0
+
+    def refuse(self: Path, missing_ok: bool = False) -> None:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "unlink", refuse)  # as on a read-only folder (root may write anywhere)
+    result = runner.invoke(app, ["cache", "clear"])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"voiceguide: {tmp_path / 'voiceguide'}: cannot delete cached entries (Permission denied); "
+        "check the folder's permissions\n"
+    )

@@ -165,9 +165,9 @@ def test_corrupt_cache_entries_are_misses_and_are_replaced(tmp_path: Path, priva
 def test_sound_analyses_are_reused_and_damaged_ones_are_remade(
     tmp_path: Path, short_routine: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path))
     first = pipeline.build(short_routine, Options(), tmp_path / "first.mp3")
-    stored = sorted((tmp_path / "cache").glob("*.npz"))
+    stored = sorted((tmp_path / "voiceguide").glob("*.npz"))
     sounds = {e.sound for e in first.timeline.events if e.sound}
     spoken = {f"voice:{text}" for text in plan.phrases(first.routine, Options())}  # each as soon as it is made
     assert len(stored) == len(sounds | spoken)  # one per distinct sound
@@ -186,16 +186,16 @@ def test_sound_analyses_are_reused_and_damaged_ones_are_remade(
         np.savez(out, loudness=-20.0, bins=np.zeros(3, np.float32), peaks=np.zeros(3, np.float16))
     pipeline.build(short_routine, Options(), tmp_path / "third.mp3")
     assert (tmp_path / "third.mp3").read_bytes() == (tmp_path / "first.mp3").read_bytes()
-    assert sorted((tmp_path / "cache").glob("*.npz")) == stored
+    assert sorted((tmp_path / "voiceguide").glob("*.npz")) == stored
     assert all(np.load(path)["peaks"].size > 1000 for path in stored[:3])  # each made again
 
 
 def test_a_rebuild_from_cached_clips_never_starts_the_voice(
     tmp_path: Path, short_routine: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("VOICEGUIDE_CACHE_DIR", str(tmp_path))
     pipeline.build(short_routine, Options(), tmp_path / "first.mp3")
-    (stored,) = (tmp_path / "cache").glob("*.json")
+    (stored,) = (tmp_path / "voiceguide").glob("*.json")
     assert "gmw/en-us" in stored.read_text(encoding="utf-8")
 
     def must_not_start() -> None:
@@ -228,11 +228,11 @@ def test_concurrent_builds_on_one_cache_both_succeed(tmp_path: Path) -> None:
         assert_matches_cue_sheet(*decode(tmp_path / f"{number}.mp3"))
     bank = speech.ClipBank(
         speech.Pyttsx3Synthesizer(speech.resolve_voice(Options().voice), Options().rate, Options().pitch),
-        tmp_path / "shared-cache",
+        tmp_path / "shared-cache" / "voiceguide",
     )
     bank.prepare(plan.phrases(pipeline.prepare(source, Options()), Options()))
     assert bank.synthesized == 0  # every entry the two builds wrote is whole
-    assert not list((tmp_path / "shared-cache").glob(".tmp-*"))
+    assert not list((tmp_path / "shared-cache" / "voiceguide").glob(".tmp-*"))
 
 
 LONG_ROUTINE = "\n".join(f"Press point number {n} firmly for 90 seconds, breathing slowly." for n in range(1, 40))

@@ -73,16 +73,84 @@ def test_a_hold_shorter_than_one_breath_gets_one_gentle_prompt(seconds: float, p
     assert all(e.start == hold.start for e in breath)
 
 
-def test_long_holds_get_halfway_and_ten_seconds_left_on_time() -> None:
+def test_long_holds_get_halfway_and_ten_seconds_left_between_breaths() -> None:
     step = Step(text="Press.", kind="press", seconds=60, seconds_from="text", breath=(4.0, 6.0), index=1)
     timeline = timeline_of(Routine("Test", (step,)), Options())
     (hold,) = timeline.holds
-    spoken = {e.text: e for e in timeline.events if hold.start <= e.start < hold.end and e.kind == "speech"}
-    assert spoken["Halfway."].start - hold.start == 30 * SAMPLE_RATE
-    assert hold.end - spoken["Ten seconds left."].start == 10 * SAMPLE_RATE
+    inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind != "silence"]
+    spoken = {e.text: e for e in inside if e.kind == "speech"}
+    breathe_in = [e.start - hold.start for e in inside if e.text == "Breathe in."]
+    assert breathe_in == [n * 10 * SAMPLE_RATE for n in range(6)]  # six whole cycles, none left out
+    guard = round(plan.PROMPT_GUARD * SAMPLE_RATE)
+    assert spoken["Halfway."].end == hold.start + 30 * SAMPLE_RATE - guard  # just before a "Breathe in."
+    left = (hold.end - spoken["Ten seconds left."].end) / SAMPLE_RATE
+    assert 9 <= left <= 11
+    assert spoken["Ten seconds left."].end == hold.start + 50 * SAMPLE_RATE - guard
+    for before, after in itertools.pairwise(inside):
+        assert before.end <= after.start
+
+
+def pace(timeline: Timeline, hold_number: int = 0) -> tuple[list[float], list[str]]:
+    """The starts (seconds into the hold) of its "Breathe in." cues, and its breath cues in order."""
+    hold = timeline.holds[hold_number]
+    inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind == "breath"]
+    starts = [(e.start - hold.start) / SAMPLE_RATE for e in inside if e.text == "Breathe in."]
+    return starts, [e.text for e in inside]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "pattern", "cycles"),
+    [
+        (45, (4.0, 6.0), 5),
+        (30, (4.0, 7.0, 8.0), 2),
+        (30, (4.0, 4.0, 4.0, 4.0), 2),
+        (15, (4.0, 6.0), 2),
+        (14, (4.0, 6.0), 1),
+    ],
+)
+def test_a_hold_is_whole_breath_cycles_ending_on_an_exhale(
+    seconds: float, pattern: tuple[float, ...], cycles: int
+) -> None:
+    step = Step(text="Press.", kind="press", seconds=seconds, seconds_from="text", breath=pattern, breath_from="text")
+    timeline = timeline_of(Routine("Test", (replace(step, index=1),)), Options())
+    (hold,) = timeline.holds
+    starts, cues = pace(timeline)
+    assert len(starts) == cycles and cues[-1] == "Breathe out."
+    last_out = max(e.start for e in timeline.events if e.text == "Breathe out.")
+    factor = seconds / (cycles * sum(pattern) - (pattern[-1] if len(pattern) == 4 else 0))
+    assert 0.7 < factor < 1.45  # the pace stretched or shrunk, never far
+    # the exhale runs from its cue to the bell: as long as every other exhale
+    assert abs((hold.end - last_out) / SAMPLE_RATE - pattern[2 if len(pattern) > 2 else 1] * factor) < 0.001
+    assert all(abs(b - a - sum(pattern) * factor) < 0.001 for a, b in itertools.pairwise(starts))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    seconds=st.floats(min_value=9, max_value=400).map(lambda x: round(x, 2)),
+    pattern=st.sampled_from([(4.0, 6.0), (5.0, 5.0), (3.0, 3.0), (2.0, 2.0), (4.0, 7.0, 8.0), (4.0, 4.0, 4.0, 4.0)]),
+    markers=st.sampled_from([None, True]),
+)
+def test_the_pace_holds_through_the_markers_and_ends_on_an_exhale(
+    seconds: float, pattern: tuple[float, ...], markers: bool | None
+) -> None:
+    step = Step("Press.", "press", seconds, "text", breath=pattern, breath_from="text", index=1)
+    timeline = timeline_of(Routine("Test", (step,)), Options(halfway=markers, countdown=markers))
+    (hold,) = timeline.holds
+    starts, cues = pace(timeline)
+    if seconds < sum(pattern) - (pattern[-1] if len(pattern) == 4 else 0):
+        assert cues in ([], ["Breathe slowly."])
+        return
+    assert cues[-1] == "Breathe out."
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    cycle = min(gaps) if gaps else 0
+    assert all(abs(gap - round(gap / cycle) * cycle) < 0.001 for gap in gaps)  # a marker may take a cycle's place
     inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind != "silence"]
     for before, after in itertools.pairwise(inside):
-        assert before.end <= after.start  # breath prompts make way for the markers
+        assert before.end <= after.start
+    said = [e for e in inside if e.text == "Ten seconds left."]
+    assert all(10 - 3.5 <= (hold.end - e.end) / SAMPLE_RATE <= 10 + 3.5 for e in said)
+    if markers and len(pattern) == 2 and sum(pattern) <= 10 and seconds >= 20:
+        assert said  # a pace of ten seconds or less always has a cycle ending near ten seconds left
 
 
 def test_short_holds_get_no_markers_unless_asked() -> None:

@@ -23,14 +23,40 @@ def test_saved_routine_file_gives_the_same_timeline(short_routine: Path, tmp_pat
     assert again.holds == direct.holds
 
 
-def test_editing_one_seconds_value_changes_only_that_hold(short_routine: Path, tmp_path: Path) -> None:
+def test_an_edited_seconds_carries_over_to_the_mirrored_copy_as_set_does(short_routine: Path, tmp_path: Path) -> None:
     saved = tmp_path / "hand.yaml"
     routine_file.save(pipeline.load_routine(short_routine), saved)
     text = saved.read_text(encoding="utf-8")
-    assert "seconds: 12.0" in text
+    assert text.count("seconds: 12.0") == 1  # the copy on the left hand has no seconds of its own
     saved.write_text(text.replace("seconds: 12.0", "seconds: 40.0", 1), encoding="utf-8")
-    routine = pipeline.prepare(saved, Options())
-    assert sorted(s.seconds for s in routine.steps if s.kind == "press") == [12.0, 40.0]
+    edited = pipeline.prepare(saved, Options())
+    press = next(s for s in pipeline.load_routine(short_routine).steps if s.kind == "press")
+    with_set = pipeline.prepare(short_routine, Options(set_holds=((press.index, 40.0),)))
+    assert [(s.seconds, s.side) for s in edited.steps if s.kind == "press"] == [(40.0, "right"), (40.0, "left")]
+    assert [s.seconds for s in edited.steps] == [s.seconds for s in with_set.steps]
+
+
+def test_a_copy_with_seconds_of_its_own_keeps_them(short_routine: Path, tmp_path: Path) -> None:
+    routine = pipeline.load_routine(short_routine)
+    copy = next(s for s in routine.steps if s.kind == "press" and s.copy_of)
+    body = routine_file.dumps(routine).replace(
+        f"    copy_of: {copy.copy_of}\n", f"    copy_of: {copy.copy_of}\n    seconds: 25\n", 1
+    )
+    again = routine_file.loads(body, "hand.yaml")
+    assert [s.seconds for s in again.steps if s.kind == "press"] == [12.0, 25.0]
+
+
+def test_a_bare_string_step_is_read_as_a_text_would_be() -> None:
+    body = (
+        "title: x\nsections:\n  - title: null\n    steps:\n"
+        "      - Press your right palm for 10 seconds.\n"
+        "      - text: Rub the arch 3 times.\n"
+        "      - {text: Press the point., kind: position}\n"
+    )
+    press, rub, given = routine_file.loads(body, "r.yaml").steps
+    assert (press.kind, press.seconds, press.seconds_from, press.side) == ("press", 10.0, "text", "right")
+    assert (rub.kind, rub.repeat) == ("massage", 3)
+    assert (given.kind, given.seconds) == ("position", 5.0)  # what a step states wins
 
 
 @pytest.mark.parametrize(
@@ -52,6 +78,26 @@ def test_editing_one_seconds_value_changes_only_that_hold(short_routine: Path, t
             "unknown field `colour`",
         ),
         ("title: x\nsections:\n  - title: a\n    steps:\n      - text: Hi\n        breath: [4, 0]\n", "breath must be"),
+        (
+            "title: x\nsections:\n  - title: a\n    steps:\n      - text: Hi\n        colour: red\n",
+            r"^r\.yaml:6: unknown field `colour`",
+        ),
+        (
+            "title: x\nauthor: me\nsections:\n  - steps: [Hi]\n",
+            r"^r\.yaml:2: unknown field `author` \(known here: title, sections\)$",
+        ),
+        (
+            "title: x\nsections:\n  - title: a\n    colour: red\n    steps: [Hi]\n",
+            r"^r\.yaml:4: unknown field `colour` \(known here: title, steps\)$",
+        ),
+        (
+            "title: x\nsections:\n  - steps:\n      - text: Press.\n      - text: Again.\n        copy_of: 99\n",
+            r"^r\.yaml:6: copy_of: 99 names no step before this one",
+        ),
+        (
+            "title: x\nsections:\n  - steps:\n      - text: Press.\n        copy_of: 1\n",
+            r"^r\.yaml:5: copy_of: 1 names no step before this one",
+        ),
     ],
 )
 def test_bad_routine_files_name_the_place(body: str, message: str) -> None:

@@ -11,12 +11,13 @@ import math
 import signal
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from voiceguide.errors import UsageError, VoiceguideError
 from voiceguide.model import BREATH_CUES, CHIMES, Options
@@ -26,7 +27,69 @@ if TYPE_CHECKING:
 
 # Commands import the pipeline when they run, so that `voiceguide --help` starts fast.
 
+
+class OneLineErrors(TyperGroup):
+    """Click reports a bad option in three lines (usage, a hint, the error); this says it in the
+    project's one line, `voiceguide: --rate must be …`, with exit code 2."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except Exception as error:
+            # Click's usage errors (whichever copy of Click typer brings) carry these three.
+            if not all(hasattr(error, name) for name in ("format_message", "exit_code", "ctx")):
+                raise
+            if type(error).__name__ == "NoArgsIsHelpError":
+                error.show()  # type: ignore[attr-defined]
+            else:
+                typer.echo(f"voiceguide: {_usage_message(error)}", err=True)
+            sys.exit(error.exit_code)  # type: ignore[attr-defined]
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _usage_message(error: Any) -> str:
+    message = str(getattr(error, "message", "") or error.format_message()).strip().rstrip(".")
+    param = getattr(error, "param", None)
+    if param is not None and getattr(param, "opts", None):
+        flag = max(param.opts, key=len)
+        return f"{flag} {message}" if message.startswith("must ") else f"{flag}: {message[:1].lower()}{message[1:]}"
+    command = error.ctx.command_path.split()[1:] if error.ctx is not None else []
+    return f"{message[:1].lower()}{message[1:]}; see `{' '.join(['voiceguide', *command])} --help`"
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise typer.BadParameter(f"must be a number, got {text!r}") from None
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise typer.BadParameter(f"must be a whole number, got {text!r}") from None
+
+
+def _rate(text: str) -> int:
+    rate = _whole(text)
+    if not 60 <= rate <= 300:
+        raise typer.BadParameter(f"must be from 60 to 300 words a minute, got {rate}")
+    return rate
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     add_completion=False,
     rich_markup_mode=None,  # plain help: Rich's Markdown renderer alone costs 0.15 s of start-up
     no_args_is_help=True,
@@ -42,25 +105,52 @@ DEFAULTS = Options()
 Source = Annotated[
     Path | None,
     typer.Argument(
-        help="Routine text (.txt, .md) or routine file (.yaml). Omit for the built-in routine.", show_default=False
+        help="Routine text (.txt, .md) or routine file (.yaml); - reads the text from standard input. "
+        "Omit for the built-in routine.",
+        show_default=False,
     ),
 ]
-Voice = Annotated[str, typer.Option(help="eSpeak NG voice and variant; `voiceguide voices` lists them.")]
-Rate = Annotated[int, typer.Option(help="Speaking rate in words per minute.", min=60, max=300)]
-Hold = Annotated[float | None, typer.Option(help="Make every hold this many seconds.", show_default=False)]
+Voice = Annotated[
+    str, typer.Option(metavar="ID[+VARIANT]", help="eSpeak NG voice and variant; `voiceguide voices` lists them.")
+]
+Rate = Annotated[int, typer.Option(parser=_rate, metavar="WPM", help="Speaking rate in words per minute, 60 to 300.")]
+Hold = Annotated[
+    float | None,
+    typer.Option(parser=_number, metavar="SECONDS", help="Make every hold this many seconds.", show_default=False),
+]
 SetHold = Annotated[
     list[str] | None,
-    typer.Option("--set", help="STEP=SECONDS: one step's hold (repeat the option for more).", show_default=False),
+    typer.Option(
+        "--set",
+        metavar="STEP=SECONDS",
+        help="One step's hold, e.g. --set 11=90 (repeat the option for more).",
+        show_default=False,
+    ),
 ]
-Scale = Annotated[float, typer.Option(help="Multiply every duration, e.g. 0.5 for a quick run.")]
-Breath = Annotated[str, typer.Option(help="Breath pace in seconds: IN:OUT, or IN:HOLD:OUT[:HOLD].")]
+Scale = Annotated[
+    float, typer.Option(parser=_number, metavar="FACTOR", help="Multiply every duration, e.g. 0.5 for a quick run.")
+]
+Breath = Annotated[str, typer.Option(metavar="IN:OUT", help="Breath pace in seconds: IN:OUT, or IN:HOLD:OUT[:HOLD].")]
 NoBreath = Annotated[bool, typer.Option("--no-breath", help="No breath prompts inside holds.")]
 NoIntro = Annotated[bool, typer.Option("--no-intro", help="Leave out the explanatory text; speak only steps.")]
-LeadIn = Annotated[float, typer.Option(help="Seconds of silence before the first word.")]
-Prep = Annotated[float, typer.Option(help="Seconds to get into place between an instruction and its hold.")]
-MaxHold = Annotated[float, typer.Option(help="Refuse any hold longer than this many seconds.")]
+LeadIn = Annotated[
+    float, typer.Option(parser=_number, metavar="SECONDS", help="Seconds of silence before the first word.")
+]
+Prep = Annotated[
+    float,
+    typer.Option(
+        parser=_number, metavar="SECONDS", help="Seconds to get into place between an instruction and its hold."
+    ),
+]
+MaxHold = Annotated[
+    float, typer.Option(parser=_number, metavar="SECONDS", help="Refuse any hold longer than this many seconds.")
+]
+MaxTotal = Annotated[
+    float,
+    typer.Option(parser=_number, metavar="SECONDS", help="Refuse a routine longer than this many seconds (12 hours)."),
+]
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")]
-BreathCue = Annotated[str, typer.Option(help="How breath phases are cued: voice, tone, both or none.")]
+BreathCue = Annotated[str, typer.Option(metavar="HOW", help="How breath phases are cued: voice, tone, both or none.")]
 Halfway = Annotated[
     bool | None,
     typer.Option(
@@ -78,13 +168,21 @@ Countdown = Annotated[
     ),
 ]
 ChimeStyle = Annotated[
-    str, typer.Option("--chime", help="The bell that ends a hold: soft, bowl or none (a spoken 'Release').")
+    str,
+    typer.Option("--chime", metavar="BELL", help="The bell that ends a hold: soft, bowl or none (a spoken 'Release')."),
 ]
 ChimeFile = Annotated[
-    str | None, typer.Option(help="A sound file to use as the bell that ends a hold.", show_default=False)
+    str | None,
+    typer.Option(metavar="FILE", help="A sound file to use as the bell that ends a hold.", show_default=False),
 ]
 Only = Annotated[
-    int | None, typer.Option(help="Render only this step (numbers as `voiceguide plan` shows).", show_default=False)
+    int | None,
+    typer.Option(
+        parser=_whole,
+        metavar="STEP",
+        help="Render only this step (numbers as `voiceguide plan` shows).",
+        show_default=False,
+    ),
 ]
 Preview = Annotated[bool, typer.Option("--preview", help="Render only the first minute, for a quick listen.")]
 
@@ -96,8 +194,9 @@ def _options(given: dict[str, Any]) -> Options:
         raise UsageError(f"--hold must be a positive number of seconds, got {values['hold']:g}")
     if not _positive(values.get("scale", 1.0)):
         raise UsageError(f"--scale must be positive, got {values['scale']:g}")
-    if not _positive(values.get("max_hold", 1.0)):
-        raise UsageError(f"--max-hold must be a positive number of seconds, got {values['max_hold']:g}")
+    for name in ("max_hold", "max_total"):
+        if not _positive(values.get(name, 1.0)):
+            raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds, got {values[name]:g}")
     for name in ("lead_in", "prep"):
         if name in values and not (_positive(values[name]) or values[name] == 0):
             raise UsageError(f"--{name.replace('_', '-')} must be 0 or more seconds, got {values[name]:g}")
@@ -195,8 +294,14 @@ def _run(debug: bool, work: Callable[[], T]) -> T:
 
 
 def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
+    """m:ss, or h:mm:ss from an hour on."""
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @app.command()
@@ -204,7 +309,13 @@ def build(
     source: Source = None,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Where to write the MP3 (default: output/<name>.mp3).", show_default=False),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE.mp3",
+            help="Where to write the MP3 (default: output/<name>.mp3).",
+            show_default=False,
+        ),
     ] = None,
     voice: Voice = DEFAULTS.voice,
     rate: Rate = DEFAULTS.rate,
@@ -222,17 +333,23 @@ def build(
     lead_in: LeadIn = DEFAULTS.lead_in,
     prep: Prep = DEFAULTS.prep,
     max_hold: MaxHold = DEFAULTS.max_hold,
+    max_total: MaxTotal = DEFAULTS.max_total,
     only: Only = None,
     preview: Preview = False,
     ambience: Annotated[
         str | None,
-        typer.Option(help="Sound under the voice: brown or pink noise, or a sound file looped.", show_default=False),
+        typer.Option(
+            metavar="SOUND",
+            help="Sound under the voice: brown or pink noise, or a sound file looped.",
+            show_default=False,
+        ),
     ] = None,
     pan_sides: Annotated[
         bool, typer.Option("--pan-sides", help="Stereo: voice and bells lean toward the side being worked.")
     ] = False,
     bitrate: Annotated[
-        int, typer.Option(help="MP3 bitrate in kbps: 56, 64, 80, 96, 112, 128, 144 or 160.")
+        int,
+        typer.Option(parser=_whole, metavar="KBPS", help="MP3 bitrate in kbps: 56, 64, 80, 96, 112, 128, 144 or 160."),
     ] = DEFAULTS.bitrate,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Synthesize every phrase afresh.")] = False,
     debug: Debug = False,
@@ -252,9 +369,10 @@ def build(
             return pipeline.build(source, options, output, use_cache=not no_cache, progress=progress)
 
     result = _run(debug, work)
-    seconds = result.timeline.length / result.timeline.sample_rate
-    count = len(result.routine.instructions)
-    typer.echo(f"Wrote {result.mp3} ({_clock(seconds)}, {count} steps, {len(result.timeline.holds)} holds)")
+    timeline = result.timeline
+    steps = _count(len(result.heard), "step")
+    holds = _count(len(timeline.holds), "hold")
+    typer.echo(f"Wrote {result.mp3} ({_clock(timeline.length / timeline.sample_rate)}, {steps}, {holds})")
 
 
 @contextmanager
@@ -294,7 +412,8 @@ def plan(
     source: Source = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     save: Annotated[
-        Path | None, typer.Option(help="Write the editable routine file (.yaml) here.", show_default=False)
+        Path | None,
+        typer.Option(metavar="FILE.yaml", help="Write the editable routine file (.yaml) here.", show_default=False),
     ] = None,
     voice: Voice = DEFAULTS.voice,
     rate: Rate = DEFAULTS.rate,
@@ -312,6 +431,7 @@ def plan(
     lead_in: LeadIn = DEFAULTS.lead_in,
     prep: Prep = DEFAULTS.prep,
     max_hold: MaxHold = DEFAULTS.max_hold,
+    max_total: MaxTotal = DEFAULTS.max_total,
     only: Only = None,
     preview: Preview = False,
     debug: Debug = False,
@@ -324,21 +444,20 @@ def plan(
     given = dict(locals())
     from voiceguide import pipeline, sidecars
 
-    def work() -> tuple[Any, Any]:
-        options = _options(given)
-        routine, timeline = pipeline.plan(source, options)
-        if save is not None:
-            pipeline.save(source, options, save)
-        return routine, timeline
+    def work() -> pipeline.PlanResult:
+        with _progress() as progress:
+            return pipeline.plan(source, _options(given), save, progress)
 
-    routine, timeline = _run(debug, work)
+    result = _run(debug, work)
+    routine, timeline = result.routine, result.timeline
     if as_json:
         typer.echo(json.dumps(sidecars.plan_json(routine, timeline), indent=1, ensure_ascii=False))
         return
-    seconds = timeline.length / timeline.sample_rate
-    typer.echo(f"{routine.title} — about {_clock(seconds)}, {len(routine.instructions)} steps")
+    typer.echo(
+        f"{routine.title} — {_clock(timeline.length / timeline.sample_rate)}, {_count(len(result.heard), 'step')}"
+    )
     section = None
-    for step in routine.steps:
+    for step in result.heard:
         if step.section != section:
             section = step.section
             typer.echo(f"\n  {section}" if section else "")
@@ -361,32 +480,39 @@ def voices(debug: Debug = False) -> None:
     from voiceguide import speech
 
     found, variants = _run(debug, lambda: (speech.voices(), speech.variants()))
-    for voice in found:
-        typer.echo(f"{voice.language:<12} {voice.id:<28} {voice.name}")
+    rows = [("LANGUAGE", "VOICE", "NAME"), *((v.language, v.id, v.name) for v in found)]
+    language, voice = (max(len(row[column]) for row in rows) for column in (0, 1))
+    for row in rows:
+        typer.echo(f"{row[0]:<{language}}  {row[1]:<{voice}}  {row[2]}".rstrip())
     if variants:
-        typer.echo("\nVariants (add as +NAME): " + ", ".join(variants))
+        import textwrap
+
+        typer.echo("\n" + textwrap.fill("Variants (add as +NAME): " + ", ".join(variants), 100, subsequent_indent="  "))
 
 
 @cache_app.command("info")
 def cache_info() -> None:
-    """Show where spoken phrases are cached and how much space they take."""
+    """Show where spoken phrases are cached and how much space they take.
+
+    The cache is the folder `voiceguide` inside VOICEGUIDE_CACHE_DIR when that is set, else
+    the user cache folder.  Example:  voiceguide cache info
+    """
     from voiceguide import cache
 
     folder = cache.folder()
-    files = cache.entries(folder)
-    phrases = sum(1 for f in files if f.suffix == ".wav")
-    size = sum(f.stat().st_size for f in files)
+    phrases, size = cache.usage(folder)
     typer.echo(f"{folder}: {phrases} phrases, {size / 1e6:.1f} MB with their loudness analyses")
 
 
 @cache_app.command("clear")
 def cache_clear() -> None:
-    """Delete every cached phrase and analysis; the next build speaks them afresh."""
+    """Delete every cached phrase and analysis; the next build speaks them afresh.
+
+    Only the cache's own entries are deleted, and only in a folder voiceguide made (it carries
+    a CACHEDIR.TAG).  Example:  voiceguide cache clear
+    """
     from voiceguide import cache
 
     folder = cache.folder()
-    removed = 0
-    for entry in cache.entries(folder):
-        entry.unlink(missing_ok=True)
-        removed += entry.suffix == ".wav"
+    removed = _run(False, lambda: cache.clear(folder))
     typer.echo(f"Removed {removed} cached phrases from {folder}")

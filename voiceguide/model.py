@@ -129,6 +129,7 @@ class Options:
     rest: float = 1.5  # seconds after a step before the next one is spoken
     bitrate: int = 64  # kbps
     max_hold: float = 30 * 60.0
+    max_total: float = 12 * 3600.0  # a longer routine is refused as a likely mistake
     sample_rate: int = SAMPLE_RATE
 
     def with_changes(self, **changes: Any) -> Options:

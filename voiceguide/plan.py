@@ -1,7 +1,7 @@
 """Routine + Options → Timeline: what is heard when, and exactly how long each hold lasts.
 
-Pure: the length of every sound comes from a `measure` function, the real clips' lengths when
-building audio, an estimate from the word count for `voiceguide plan`.
+Pure: the length of every sound comes from a `measure` function, the real clips' lengths for
+both `voiceguide plan` and `voiceguide build`.
 
 A timed step sounds like this (times in the cue sheet):
     instruction · prep pause · [hold: breath cues on phase boundaries, halfway, ten seconds
@@ -11,12 +11,13 @@ The hold runs from the end of the prep pause to the start of the bell, to the sa
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from voiceguide import lexicon
-from voiceguide.errors import UsageError
+from voiceguide import lexicon, wording
+from voiceguide.errors import RoutineError, UsageError
 from voiceguide.model import Event, EventKind, Hold, Options, Routine, Step, Timeline
 from voiceguide.parse import sentences
 
@@ -30,12 +31,14 @@ TEN_LEFT = "Ten seconds left."
 SHORT_HOLD_PROMPT = "Breathe slowly."
 PHASES = {2: ("in", "out"), 3: ("in", "hold", "out"), 4: ("in", "hold", "out", "hold")}
 PHASE_WORDS = {"in": "Breathe in.", "out": "Breathe out.", "hold": "Hold."}
+EXHALE_SOUNDS = frozenset({f"voice:{PHASE_WORDS['out']}", "tone:out"})
 SENTENCE_GAP = 0.6  # seconds between sentences of one step
 PROMPT_GUARD = 0.3  # a cue inside a hold ends at least this long before the hold ends
 HALFWAY_FROM = 60.0  # automatic "Halfway." on holds at least this long (seconds)
 COUNTDOWN_FROM = 45.0  # automatic "Ten seconds left." on holds at least this long
 ASKED_FROM = 20.0  # with --halfway or --countdown, on holds at least this long
 PREVIEW_SECONDS = 60.0
+MAX_REPEAT = 1000  # more repetitions of one step (or rounds of a list) are refused as a likely typo
 
 
 def apply_options(routine: Routine, options: Options) -> Routine:
@@ -46,7 +49,15 @@ def apply_options(routine: Routine, options: Options) -> Routine:
             raise UsageError(f"--set {index}=…: step {index} is not a timed step; see `voiceguide plan`")
     if options.only is not None and options.only not in known:
         raise UsageError(f"--only {options.only}: no such instruction step; see `voiceguide plan`")
-    steps = tuple(_apply(step, options) for step in routine.steps)
+    for step in routine.steps:
+        if step.repeat > MAX_REPEAT:
+            raise RoutineError(
+                f"step {step.index} is done {step.repeat} times, more than the {MAX_REPEAT} a step may be; "
+                "write a smaller count",
+                routine.source,
+                step.source_line,
+            )
+    steps = _say_new_times(routine.steps, tuple(_apply(step, options) for step in routine.steps))
     for step in steps:
         if step.seconds > options.max_hold:
             where = f"step {step.index} (line {step.source_line})" if step.source_line else f"step {step.index}"
@@ -56,7 +67,48 @@ def apply_options(routine: Routine, options: Options) -> Routine:
             )
     if options.only is not None:
         steps = tuple(s for s in steps if s.index == options.only)
+    # The holds alone, before anything is laid out: a routine of days is refused at once.
+    check_total(sum(s.seconds * (s.repeat if s.is_hold else 1) for s in steps if s.is_instruction), options, True)
     return replace(routine, steps=steps)
+
+
+def _say_new_times(before: tuple[Step, ...], after: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Steps whose words say the time they now have. A changed step says its new hold (and rest
+    between repetitions); a step and its mirrored copies timed apart no longer say "each side";
+    an introduction or note that gave the time of steps said once for many ("hold each stretch
+    for 30 seconds") says their new time when they all changed alike."""
+    sides: dict[int, set[float]] = {}
+    for step in after:
+        sides.setdefault(step.copy_of or step.index, set()).add(step.seconds)
+    ruled: dict[float, set[float]] = {}
+    for old, new in zip(before, after, strict=True):
+        if old.seconds_from == "rule" and old.seconds != new.seconds:
+            ruled.setdefault(old.seconds, set()).add(new.seconds)
+    for old, new in zip(before, after, strict=True):
+        if old.seconds_from == "rule" and old.seconds == new.seconds and old.seconds in ruled:
+            ruled[old.seconds].add(old.seconds)  # some kept the time the note gives: it stays
+    notes = [(was, now.pop()) for was, now in ruled.items() if len(now) == 1]
+    said = []
+    for old, new in zip(before, after, strict=True):
+        if new.is_instruction:
+            one_side = len(sides[new.copy_of or new.index]) > 1
+            if one_side or (old.seconds, old.release) != (new.seconds, new.release):
+                changes = [(old.seconds, new.seconds), (old.release, new.release)]
+                new = replace(new, text=wording.restate(old.text, changes, one_side, wording.breath_said(old)))
+        elif notes:
+            new = replace(new, text=wording.restate(old.text, notes))
+        said.append(new)
+    return tuple(said)
+
+
+def check_total(seconds: float, options: Options, at_least: bool = False) -> None:
+    """Refuse a routine longer than --max-total (12 hours): likely a mistake, and hours of work."""
+    if seconds > options.max_total:
+        lasts = f"{'at least ' if at_least else ''}{seconds / 3600:.1f} h"
+        raise UsageError(
+            f"the routine lasts {lasts}, longer than --max-total {options.max_total:g} s "
+            f"({options.max_total / 3600:.3g} h); raise --max-total if that is really meant"
+        )
 
 
 def _apply(step: Step, options: Options) -> Step:
@@ -246,51 +298,139 @@ def build_timeline(routine: Routine, options: Options, measure: Measure) -> Time
 
 
 Placed = tuple[int, str, str, str]  # offset in the hold, event kind, text, sound
+Sound = tuple[int, int, str, str, str]  # start, end (samples in the hold), event kind, text, sound
+Phase = tuple[int, int, str]  # start, end (samples in the hold), "in", "hold" or "out"
 
 
 def _hold_inner(step: Step, length: int, options: Options, measure: Measure) -> list[Placed]:
-    """What is heard inside a hold, in order: spoken markers first, breath cues around them.
+    """What is heard inside a hold, in order: breath cues and the spoken markers.
 
-    Breath cues start on phase boundaries and each fits inside its phase. A hold shorter than
-    one full breath cycle gets one "Breathe slowly." instead: a half-finished cycle would
-    leave the listener holding their breath when the bell sounds.
+    With breath cues, whole breath cycles fill the hold (`_cycles`), so its last cue is an
+    exhale that ends as the bell rings, and each cue starts on a phase boundary. A marker
+    ("Halfway.", "Ten seconds left.") goes in the quiet end of a cycle, just before the next
+    "Breathe in.", or where that end is too short, in place of a whole cycle's cues: the pace
+    never changes around it. A hold shorter than one breath cycle gets one "Breathe slowly."
+    instead: a half-finished cycle would leave the listener holding their breath at the bell.
     """
     rate = options.sample_rate
     guard = round(PROMPT_GUARD * rate)
+    pattern = _pattern(step, options)
+    cycles = _cycles(pattern, length, rate) if pattern else None
+    markers = _markers(length, options, measure)
+    if cycles is None:
+        placed = _at_their_time(markers, length, guard)
+        if pattern and options.breath_cue in ("voice", "both") and length >= 4 * rate:
+            prompt = _mark(0, "breath", SHORT_HOLD_PROMPT, measure)
+            if all(prompt[1] + guard <= start or prompt[0] >= end + guard for start, end, *_ in placed):
+                placed.append(prompt)
+        return _in_order(placed)
+    cues = [_cycle_cues(cycle, length, guard, options, measure) for cycle in cycles]
+    marks: list[Sound] = []
+    for target, tolerance, mark in markers:
+        spot = _between_cycles(mark, target, tolerance, cycles, cues, marks, guard)
+        if spot is not None:
+            start, replaced = spot
+            marks.append((start, start + mark[1] - mark[0], *mark[2:]))
+            if replaced is not None:
+                cues[replaced] = []
+    breaths = [cue for cycle in cues for cue in cycle]
+    while breaths and breaths[-1][4] not in EXHALE_SOUNDS:
+        breaths.pop()  # an exhale too quick for its words left out: the cues still end on one
+    return _in_order([*marks, *breaths])
+
+
+def _in_order(placed: list[Sound]) -> list[Placed]:
+    return [(start, kind, text, sound) for start, _, kind, text, sound in sorted(placed)]
+
+
+def _markers(length: int, options: Options, measure: Measure) -> list[tuple[int, int, Sound]]:
+    """The spoken markers a hold gets, the countdown first where both want one place: (the
+    moment the words should end by, how far from it they may end, the marker said at its exact
+    moment). Times are in samples into the hold."""
+    rate = options.sample_rate
     seconds = length / rate
-    marks: list[tuple[int, int, str, str, str]] = []  # start, end, kind, text, sound
-    if _wanted(options.halfway, seconds, HALFWAY_FROM):
-        marks.append(_mark(length // 2, "speech", HALFWAY, measure))
+    found = []
     if _wanted(options.countdown, seconds, COUNTDOWN_FROM) and seconds > 10 + 2 * PROMPT_GUARD:
-        marks.append(_mark(length - 10 * rate, "speech", TEN_LEFT, measure))
-    kept: list[tuple[int, int, str, str, str]] = []
-    for mark in marks:  # in time order; one that would run into the one before is left out
+        mark = _mark(length - 10 * rate, "speech", TEN_LEFT, measure)
+        found.append((length - 10 * rate, round(3.5 * rate), mark))
+    if _wanted(options.halfway, seconds, HALFWAY_FROM):
+        mark = _mark(length // 2, "speech", HALFWAY, measure)
+        found.append((length // 2 + mark[1] - mark[0], length // 6, mark))
+    return found
+
+
+def _at_their_time(markers: list[tuple[int, int, Sound]], length: int, guard: int) -> list[Sound]:
+    """Markers at their exact moment (a hold without breath cycles); one that would run into
+    the one before, or past the hold, is left out."""
+    kept: list[Sound] = []
+    for _, _, mark in sorted(markers, key=lambda marker: marker[2][0]):
         if mark[1] <= length - guard and all(mark[0] >= end + guard for _, end, *_ in kept):
             kept.append(mark)
-    marks = kept
-    placed: list[tuple[int, int, str, str, str]] = list(marks)
+    return kept
 
-    def free(start: int, end: int) -> bool:
-        return end <= length - guard and all(end + guard <= a or start >= b + guard for a, b, *_ in marks)
 
-    pattern = _pattern(step, options)
-    if pattern:
-        phases = [round(p * rate) for p in pattern]
-        if sum(phases) <= length:
-            offset, phase = 0, 0
-            while offset < length:
-                names = PHASES[len(pattern)]
-                cue = _breath_cue(names[phase % len(names)], offset, options, measure)
-                end = cue[-1][1] if cue else offset
-                if cue and end - offset < phases[phase % len(phases)] and free(offset, end):
-                    placed += cue
-                offset += phases[phase % len(phases)]
-                phase += 1
-        elif options.breath_cue in ("voice", "both"):
-            prompt = _mark(0, "breath", SHORT_HOLD_PROMPT, measure)
-            if free(prompt[0], prompt[1]) and length >= 4 * rate:
-                placed.append(prompt)
-    return [(start, kind, text, sound) for start, _, kind, text, sound in sorted(placed)]
+def _cycles(pattern: tuple[float, ...], length: int, rate: int) -> list[list[Phase]] | None:
+    """Whole breath cycles that fill a hold exactly, each phase in samples, or None for a hold
+    shorter than one cycle. The number of cycles is the one whose pace is nearest the asked one
+    (on a ratio scale), and every phase is stretched or shrunk by the same factor; a pattern
+    that ends with a hold after the exhale (4:4:4:4) leaves that last hold out, so the hold
+    always ends on an exhale."""
+    names = PHASES[len(pattern)]
+    trailing = pattern[-1] if names[-1] == "hold" else 0.0
+    cycle, seconds = sum(pattern), length / rate
+    if seconds < cycle - trailing:
+        return None
+    counts = sorted({max(1, math.floor((seconds + trailing) / cycle)), math.ceil((seconds + trailing) / cycle)})
+    count = min(counts, key=lambda n: abs(math.log(seconds / (n * cycle - trailing))))
+    factor = seconds / (count * cycle - trailing)
+    phases = [(names[i % len(names)], pattern[i % len(names)]) for i in range(count * len(names) - bool(trailing))]
+    found: list[Phase] = []
+    elapsed = 0.0
+    for name, phase_seconds in phases:
+        start = round(elapsed * factor * rate)
+        elapsed += phase_seconds
+        found.append((start, round(elapsed * factor * rate), name))
+    found[-1] = (found[-1][0], length, found[-1][2])
+    return [found[i : i + len(names)] for i in range(0, len(found), len(names))]
+
+
+def _cycle_cues(cycle: list[Phase], length: int, guard: int, options: Options, measure: Measure) -> list[Sound]:
+    """A cycle's breath cues, each at the start of its phase and done before the phase ends."""
+    cues: list[Sound] = []
+    for start, end, name in cycle:
+        cue = _breath_cue(name, start, options, measure)
+        if cue and cue[-1][1] < end and cue[-1][1] <= length - guard:
+            cues += cue
+    return cues
+
+
+def _between_cycles(
+    mark: Sound,
+    target: int,
+    tolerance: int,
+    cycles: list[list[Phase]],
+    cues: list[list[Sound]],
+    marks: list[Sound],
+    guard: int,
+) -> tuple[int, int | None] | None:
+    """Where a marker goes: (its start, the cycle whose cues it replaces or None), its words
+    ending nearest `target` and within `tolerance` of it, or None when no place is near enough."""
+    size = mark[1] - mark[0]
+    places: list[tuple[int, int, int | None]] = []  # distance, start, replaced cycle
+    for number in range(1, len(cycles)):
+        boundary = cycles[number][0][0]
+        before = cycles[number - 1]
+        quiet_from = max([before[-1][0], *(end for _, end, *_ in cues[number - 1])]) + guard
+        start = boundary - guard - size
+        if start >= quiet_from:  # in the quiet end of the cycle before
+            places.append((abs(start + size - target), start, None))
+        elif number < len(cycles) - 1 and boundary + size <= cycles[number + 1][0][0] - guard:
+            places.append((abs(boundary + size - target), boundary, number))  # in place of this cycle
+    for distance, start, replaced in sorted(places, key=lambda place: (place[0], place[2] is not None)):
+        clear = all(start + size + guard <= other[0] or start >= other[1] + guard for other in marks)
+        if distance <= tolerance and clear:
+            return start, replaced
+    return None
 
 
 def _wanted(asked: bool | None, seconds: float, automatic_from: float) -> bool:
@@ -325,8 +465,21 @@ def preview(timeline: Timeline, seconds: float) -> Timeline:
     return replace(timeline, events=events, holds=holds)
 
 
+def heard(routine: Routine, timeline: Timeline, options: Options) -> tuple[Step, ...]:
+    """The steps a listener hears in `timeline` (a preview holds the first few), in order: what
+    `plan` lists and counts, and `build` counts."""
+    present = {event.step for event in timeline.events}
+    return tuple(
+        step
+        for step in routine.steps
+        if step.index in present and (step.is_instruction or step.announce or not options.no_intro)
+    )
+
+
 def estimate(options: Options) -> Measure:
-    """Lengths without synthesis, for `voiceguide plan`: words at the speaking rate."""
+    """Lengths guessed from the word count at the speaking rate, for tests of the parser that
+    must not start the voice. The commands never use it: `plan` and `build` measure the real
+    clips (pipeline.lay_out), so their times agree to the sample."""
     from voiceguide.chime import sound_length
 
     def measure(sound: str) -> int:
