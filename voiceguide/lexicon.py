@@ -574,9 +574,9 @@ def mirror_text(text: str) -> str:
         other = "right" if word.lower() == "left" else "left"
         if word.isupper():
             return other.upper()
-        if word[0].isupper():
+        if word == word.capitalize():
             return other.capitalize()
-        return other
+        return other if word.islower() else word  # "LefT": no case to carry over, and none to guess
 
     return _SIDE_WORD.sub(swap, text)
 
