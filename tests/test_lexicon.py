@@ -135,10 +135,29 @@ def test_side_cues_need_a_side_to_go_to(sentence: str, kind: str | None) -> None
         ("Circle your right ankle 10 times and 10 on the other foot.", 10),
         ("Circle the wrist 6 times one way and 6 times the other.", 12),
         ("Hold for 3 sets of 30 seconds.", 3),
-        ("Do 3 sets of 10.", 30),
+        ("Do 3 sets of 10.", 10),  # repetitions in a set; find_sets counts the sets
         ("I do it 3x a day.", None),
     ],
 )
 def test_counts_read_with_what_follows(sentence: str, count: int | None) -> None:
     found = lexicon.find_repeat(sentence)
     assert (found.value if found else None) == count
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reps", "sets"),
+    [
+        ("Do 3 sets of 10.", 10, 3),
+        ("For 10 s, 10 repetitions with 10 s rest, 3 sets in all.", 10, 3),
+        ("Sets: 2 | Reps: 8 | Hold: 5 sec", 8, 2),
+        ("3 x 12 reps", 12, 3),
+        ("Do 2-3 sets.", 2, None),  # sets without their repetitions are the performances
+        ("Then do a final set of 10-15.", 10, None),
+        ("Repeat 10-15 more times.", 11, None),
+        ("Ten repetitions, five to six repetitions, one set.", 10, 1),  # the count said first
+    ],
+)
+def test_sets_and_the_repetitions_in_each(sentence: str, reps: int, sets: int | None) -> None:
+    found, grouped = lexicon.find_repeat(sentence), lexicon.find_sets(sentence)
+    assert found is not None and found.value == reps
+    assert (grouped.value if grouped else None) == sets

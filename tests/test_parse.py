@@ -219,7 +219,7 @@ def test_lettered_sub_steps_under_a_numbered_title() -> None:
         ("- Scalp scrub with your fingertips (30 seconds)", [("position", 30, 1, None)]),
         ("- Press under the cheekbones (3 x 10 seconds)", [("press", 10, 3, None)]),
         ("Press the point and hold 15 seconds, 3x.", [("press", 15, 3, None)]),
-        ("Tuck your chin. Sets: 3 | Reps: 10 | Hold: 5 sec", [("hold", 5, 10, None)]),
+        ("Tuck your chin. Sets: 3 | Reps: 10 | Hold: 5 sec", [("hold", 5, 10, None)] * 3),  # 3 sets of 10
     ],
 )
 def test_times_and_counts_written_as_notation(text: str, expected: list[tuple[str, float, int, str | None]]) -> None:
@@ -328,7 +328,7 @@ def test_a_rule_said_once_times_the_steps_after_it_and_mirrors_the_one_sided() -
         (  # exercises named without a verb, under a count; the advice told with the rule is not counted
             "Do 3 sets of 8 reps of each. Go slowly.\n\n- Wall push-up – hands on the wall at chest height.\n"
             "- Bridge – hips up, squeeze, lower.\n",
-            [("position", 5, 1), ("position", 3, 24), ("press", 3, 24)],
+            [("position", 5, 1), *[("position", 3, 8)] * 3, *[("press", 3, 8)] * 3],  # each in 3 sets
         ),
         (  # how long the whole takes is not a rule
             "Each of the exercises below takes a minute or two.\n\n1. Rub your palms together.\n",

@@ -261,18 +261,24 @@ def ordinal_time(n: int) -> str:
     return f"{ORDINALS[n - 1]} time." if 0 < n <= len(ORDINALS) else f"Time number {n}."
 
 
+def ordinal_set(n: int) -> str:
+    """How the n-th set is announced: "Second set.", "Set number 11."."""
+    return f"{ORDINALS[n - 1]} set." if 0 < n <= len(ORDINALS) else f"Set number {n}."
+
+
 _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), how)
     for p, how in (
         (
-            rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? sets? of (?P<b>{NUM})\b(?![- ]?{_UNIT})",
-            "product",
-        ),  # "3 sets of 10": 30 in all
-        (rf"\b(?P<a>{NUM}|a few|few|several|a couple of|a couple) more times\b", "more"),
+            rf"\b(?P<s>{NUM})(?:{_RANGE_SEP}{NUM})? sets? of (?P<a>{NUM})\b(?![- ]?{_UNIT})",
+            "n",
+        ),  # "3 sets of 10": 10 repetitions a set (find_sets counts the sets)
+        (rf"\bset of (?P<a>{NUM})(?:{_RANGE_SEP}{NUM})?\b(?![- ]?{_UNIT})", "n"),  # "a final set of 10-15"
+        (rf"\b(?P<a>{NUM}|a few|few|several|a couple of|a couple)(?:{_RANGE_SEP}{NUM})? more times\b", "more"),
         (r"\b(?:once|one time) more\b|\bone more time\b|\bonce again\b", "once_more"),
         (r"\b(?:twice|two times) more\b", "twice_more"),
-        (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
-        (rf"\b(?P<a>{NUM}) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
+        (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM}) ?(?:times|reps|repetitions|cycles)\b", "n"),
+        (rf"\b(?P<a>{NUM}) ?(?:times|reps|repetitions|cycles)\b", "n"),
         (
             rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+ )?"
             r"(?:strokes|passes|squeezes|presses|circles|rolls|taps|rocks|rotations|lifts|raises|shrugs|tucks|"
@@ -289,9 +295,17 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"(?<!\bfor )(?P<a>\ba few|\bseveral|\ba couple of) (?:[a-z]+,? ){0,2}breaths\b", "n"),
         (r"\b(?P<w>twice|thrice)\b", "word"),
         (r"\breps?\s*[:=]\s*(?P<a>\d+)\b", "n"),  # "Sets: 3 | Reps: 10": the repetitions
-        (r"\bsets?\s*[:=]\s*(?P<a>\d+)\b", "n"),
-        (r"(?<![\w.])(?P<a>\d+)\s*[x×](?![\w])", "n"),  # "3x", "3 x 10 seconds"
+        # "3x", "3 x 10 seconds"; "3 x 12 reps" is 12 repetitions, 3 sets
+        (r"(?<![\w.])(?P<a>\d+)\s*[x×](?![\w])(?!\s*\d+\s*(?:reps?|repetitions|times)\b)", "n"),
         (r"(?<![\w.])[x×]\s*(?P<a>\d+)\b", "n"),  # "x3", "Repeat x3"
+    )
+)
+# Sets or rounds counted without the repetitions in each ("Do 2-3 sets", "Sets: 3"): performances too.
+_SETS_ALONE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), "n")
+    for p in (
+        rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? ?(?:sets|rounds)\b",
+        r"\bsets?\s*[:=]\s*(?P<a>\d+)\b",
     )
 )
 
@@ -314,10 +328,18 @@ _AND_BACK = re.compile(
 
 
 def find_repeat(text: str) -> Found | None:
-    """The number of performances a sentence asks for ("repeat 3 more times" is 4)."""
-    for pattern, how in _REPEAT_PATTERNS:
-        match = pattern.search(text)
-        if not match or _is_frequency(text, match.end()):  # "3x a day" is how often, not how many
+    """The number of performances a sentence asks for ("repeat 3 more times" is 4): the count
+    said first, where a sentence says several ("ten repetitions, one set")."""
+    for patterns in (_REPEAT_PATTERNS, _SETS_ALONE):
+        found = [f for f in (_repeat_by(pattern, how, text) for pattern, how in patterns) if f]
+        if found:
+            return min(found, key=lambda f: f.start)
+    return None
+
+
+def _repeat_by(pattern: re.Pattern[str], how: str, text: str) -> Found | None:
+    for match in pattern.finditer(text):
+        if _is_frequency(text, match.end()):  # "3x a day" is how often, not how many
             continue
         groups = match.groupdict()
         if how == "once_more":
@@ -331,14 +353,36 @@ def find_repeat(text: str) -> Found | None:
             continue
         if how == "more":
             count += 1
-        if how == "product":
-            count *= _count(groups["b"]) or 1
         if _BOTH_WAYS.match(text, match.end()):
             count *= 2  # "10 times each direction"
         back = _AND_BACK.match(text, match.end())
         if back:
             count += (_count(back.group("n")) if back.group("n") else None) or count  # "…, then 5 the other way"
         return _found(match, count)
+    return None
+
+
+_SETS = re.compile(
+    rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:sets?|rounds?|spells?|circuits?)\b(?! of breath)"
+    r"|\bsets?\s*[:=]\s*(?P<b>\d+)"
+    r"|(?<![\w.])(?P<c>\d+)\s*[x×]\s*\d+\s*(?:reps?|repetitions|times)\b",
+    re.IGNORECASE,
+)
+
+
+def find_sets(text: str) -> Found | None:
+    """How many sets a sentence asks for where it counts the repetitions in each too ("3 sets of
+    10", "10 repetitions with 10 s rest, 3 sets", "Sets: 2 | Reps: 8", "3 x 10 reps")."""
+    reps = find_repeat(text)
+    for match in _SETS.finditer(text):
+        counted = reps is not None and (
+            not reps.start <= match.start() < reps.end or re.search(r"\bsets? of\b|[x×]", reps.phrase, re.I)
+        )
+        if not counted:
+            continue
+        count = _count(match.group("a") or match.group("b") or match.group("c"))
+        if count is not None and count >= 1 and not _is_frequency(text, match.end()):
+            return _found(match, count)
     return None
 
 

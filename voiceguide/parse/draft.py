@@ -54,6 +54,7 @@ class Draft:
     phases: list[Phase] = field(default_factory=list)  # a breath being told phase by phase
     phases_at: int | None = None  # the breathing step those phases make up
     breathing: set[int] = field(default_factory=set)  # the units that tell the rest of it
+    sets: dict[int, int] = field(default_factory=dict)  # step position → its sets, done once it is finished
     whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
     seen_instruction: bool = False
     rule: Rule | None = None  # the rule in force

@@ -5,6 +5,7 @@ and a count after a sentence cut in two ("turn right, hold 3 s, then turn left, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from voiceguide import lexicon
@@ -76,16 +77,44 @@ def movement_of(b: Draft, unit: Unit, previous: int | None) -> list[int]:
     return group if len(group) > 1 and b.steps[previous].repeat == 1 else []
 
 
-def repeat_rounds(b: Draft, unit: Unit, positions: list[int], wording: str) -> None:
+def repeat_rounds(b: Draft, unit: Unit, positions: list[int], say: Callable[[int], str]) -> None:
     """The steps at `positions` done `unit.repeat` times in all, each time announced."""
     assert unit.repeat is not None
     count = max(1, int(unit.repeat.value))
-    said = [wording.format(n) if "Round" in wording else lexicon.ordinal_time(n) for n in range(count + 1)]
     if count < 2:
         b.add(Step(text=unit.text, kind="note", section=unit.section, source_line=unit.line), unit)
         return
-    b.add(Step(unit.text, "repeat", section=unit.section, source_line=unit.line, announce=said[2]))
+    b.add(Step(unit.text, "repeat", section=unit.section, source_line=unit.line), unit)
+    again(b, positions, count, say)
+
+
+def again(b: Draft, positions: list[int], count: int, say: Callable[[int], str]) -> list[int]:
+    """After the "repeat" step just added, the steps at `positions` done `count` times in all,
+    each time announced; that step records the count. Returns the positions of what was added."""
+    b.steps[-1] = replace(b.steps[-1], kind="repeat", repeat=count, announce=say(2))
+    added = [len(b.steps) - 1]
     for performance in range(2, count + 1):
         for number, position in enumerate(positions):
-            announce = said[performance] if number == 0 and performance > 2 else None
+            announce = say(performance) if number == 0 and performance > 2 else None
             b.steps.append(replace(b.steps[position], copy_of=position, announce=announce))
+            added.append(len(b.steps) - 1)
+    return added
+
+
+def round_of(n: int) -> str:
+    return f"Round {n}."
+
+
+def sets_of(b: Draft, block: int | None) -> list[tuple[int, list[int]]]:
+    """The sets of the finished steps (not those of paragraph or item `block`): each step done
+    again, set by set, each set announced. Returns each step's position and what was added."""
+    done = [(p, n) for p, n in sorted(b.sets.items()) if block is None or b.block_of.get(p) != block]
+    added = []
+    for position, count in done:
+        del b.sets[position]
+        step = b.steps[position]
+        if count < 2:
+            continue
+        b.add(Step(step.text, "repeat", section=step.section, source_line=step.source_line))
+        added.append((position, again(b, [position], count, lexicon.ordinal_set)))
+    return added

@@ -18,6 +18,7 @@ from voiceguide.parse.draft import (
 )
 from voiceguide.parse.grammar import ADVICE_LABEL, CONDITION, FILLER, LABEL, words_of
 from voiceguide.parse.modifiers import accompanies
+from voiceguide.parse.repeats import sets_of
 from voiceguide.parse.sides import SYMMETRIC, add_mirrored, is_each_directive, mirror, one_sided
 from voiceguide.parse.units import ASIDE_SECTION, REPEAT_ONLY_WORDS, Rule, Unit, join_rules, read
 
@@ -199,6 +200,10 @@ def finish(b: Draft, block: int | None = None) -> None:
             items.append(([position], rule))
     for item, rule in items:
         _time_item(b, item, rule)
+    for position, added in sets_of(b, block):  # what is done on each side is all of its sets
+        for scope, _ in b.pending:
+            if position in scope:
+                scope.extend(added)
     for scope, part in b.pending:
         add_mirrored(b, scope, part)
     if b.pending:
@@ -214,6 +219,8 @@ def _time_item(b: Draft, item: list[int], rule: Rule) -> None:
     if not governed:
         return
     b.steps[governed[-1]] = under_rule(b.steps[governed[-1]], rule)
+    if rule.sets and b.steps[governed[-1]].repeat == rule.repeat:
+        b.sets.setdefault(governed[-1], rule.sets)
     texts = [b.steps[p].text for p in item]
     named = bool(LABEL.match(texts[0]) or NAME_BEFORE.match(texts[0]))  # not "Then walk for 2 minutes"
     sided = any(map(one_sided, texts)) or (rule.every_side and named and not any(map(SYMMETRIC.search, texts)))

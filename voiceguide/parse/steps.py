@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from voiceguide import lexicon
 from voiceguide.model import Routine, Step
 from voiceguide.parse.draft import Draft, as_sentence, instruction, last_instruction, number_steps, title_from
 from voiceguide.parse.grammar import words_of
@@ -19,7 +20,7 @@ from voiceguide.parse.modifiers import (
     time_the_last,
     times_previous,
 )
-from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, rounds_of_list
+from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, round_of, rounds_of_list
 from voiceguide.parse.rules import finish, said_of_all
 from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror
 from voiceguide.parse.structure import blocks_of
@@ -55,7 +56,7 @@ def _steps(units: list[Unit]) -> list[Step]:
         rounds = rounds_of_list(b, unit, previous)
         if rounds:
             finish(b)
-            repeat_rounds(b, unit, rounds, "Round {}.")
+            repeat_rounds(b, unit, rounds, round_of)
             continue
         if at in b.breathing and b.phases_at is not None:  # the next phase of a breath being told
             b.steps[b.phases_at] = add_phases(b.steps[b.phases_at], unit, b.phases)
@@ -66,10 +67,12 @@ def _steps(units: list[Unit]) -> list[Step]:
         group = movement_of(b, unit, previous)
         if group:
             finish(b)
-            repeat_rounds(b, unit, group, "{} time.")
+            repeat_rounds(b, unit, group, lexicon.ordinal_time)
             continue
         if previous is not None and times_previous(unit, b.steps[previous], same_block, next_block):
             b.steps[previous] = merge(b.steps[previous], unit)
+            if unit.sets:
+                b.sets[previous] = int(unit.sets.value)
             if unit.side_cue and unit.side_cue.kind == "each":
                 scope = [p for p in b.run if b.block_of.get(p) == unit.block] or [previous]
                 b.pending = [entry for entry in b.pending if not set(entry[0]) & set(scope)]
@@ -119,6 +122,8 @@ def _steps(units: list[Unit]) -> list[Step]:
         else:
             step = instruction(unit, b)
             b.add(step, unit)
+            if unit.sets:
+                b.sets[len(b.steps) - 1] = int(unit.sets.value)
             # a breath told phase by phase may follow
             run = breath_run(units, at, step)
             if run:

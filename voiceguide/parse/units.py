@@ -51,6 +51,7 @@ class Unit:
     instruction: bool = False
     durations: list[lexicon.Found] = field(default_factory=list)
     repeat: lexicon.Found | None = None
+    sets: lexicon.Found | None = None  # sets of those repetitions ("3 sets of 10")
     breath: BreathFound | None = None
     session: list[lexicon.Found] = field(default_factory=list)  # times that say how long the session lasts
     phases: list[Phase] = field(default_factory=list)  # breath phases with their counts
@@ -202,6 +203,7 @@ def read(unit: Unit, rules: bool = True) -> Unit:
         blanked = blanked[: found.start] + " " * (found.end - found.start) + blanked[found.end :]
     unit.durations = lexicon.find_durations(blanked)
     unit.repeat = lexicon.find_repeat(blanked)
+    unit.sets = lexicon.find_sets(blanked)
     unit.side_cue = lexicon.find_side_cue(text)
     unit.step_range = lexicon.find_step_range(text)
     unit.instruction = is_instruction(blanked if unit.session else text, from_list) or bool(unit.step_range)
@@ -249,6 +251,7 @@ class Rule:
     each_side: bool
     kind: str | None  # press, massage or hold when the rule names the act
     every_side: bool = False  # "each stretch … on each side": every exercise has two sides
+    sets: int | None = None  # "Do 2 sets of 10 reps of each"
 
 
 def rule_of(unit: Unit) -> Rule | None:
@@ -275,6 +278,7 @@ def rule_of(unit: Unit) -> Rule | None:
         seconds=hold,
         release=release,
         repeat=max(1, int(unit.repeat.value)) if unit.repeat else None,
+        sets=int(unit.sets.value) if unit.sets else None,
         each_side=each_side,
         kind=kind if kind in ("press", "massage", "hold") else None,
         every_side=each_side and not scope.group(0).lower().startswith(("unless", "each of", "all of")),
@@ -292,6 +296,7 @@ def join_rules(first: Rule | None, second: Rule) -> Rule:
         each_side=first.each_side or second.each_side,
         kind=second.kind or first.kind,
         every_side=first.every_side or second.every_side,
+        sets=second.sets or first.sets,
     )
 
 
