@@ -289,6 +289,27 @@ def plan(
 
 
 @app.command()
+def serve(
+    source: Source = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port on 127.0.0.1 (default 8765, or a free one if taken).", min=0, max=65535),
+    ] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the page's address.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Open a page in your browser to paste a routine, change its holds, listen and download.
+
+    The page is served on this computer only (127.0.0.1) and works offline; Ctrl-C stops it and
+    removes its files.  Examples:  voiceguide serve  ·  voiceguide serve my_routine.txt --port 8800
+    """
+    from voiceguide.web import server
+
+    _run(debug, lambda: server.serve(source, port, open_browser=not no_browser, announce=typer.echo))
+    typer.echo("Stopped; the page's files are removed.")
+
+
+@app.command()
 def voices(debug: Debug = False) -> None:
     """List the voices of the offline speech engine, by language, and the variants.
 
