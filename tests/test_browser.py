@@ -177,6 +177,29 @@ def test_errors_appear_beside_their_field_in_the_command_lines_words(page: Any) 
     assert tab.text_content("#error-routine").startswith("routine: found no instruction to guide")
 
 
+def test_the_parsers_warnings_appear_beside_their_steps(page: Any) -> None:
+    """The plan may carry warnings, {"line", "step", "text"}: added here to the server's answer."""
+    tab = page
+
+    def with_warnings(route: Any) -> None:
+        answer = route.fetch()
+        plan = answer.json()
+        plan["warnings"] = [
+            {"line": 8, "step": 3, "text": "'firmly' is not a time; held 12 s"},
+            {"line": 2, "step": None, "text": "no title line; named after the first heading"},
+        ]
+        route.fulfill(response=answer, json=plan)
+
+    tab.route("**/api/plan", with_warnings)
+    try:
+        tab.fill("#text", SHORT_ROUTINE + "\n")
+        wait_for(tab, "document.querySelectorAll('.warnings li').length === 2", 30)
+        assert tab.text_content("#step-3 .warnings") == "line 8: 'firmly' is not a time; held 12 s"
+        assert tab.text_content("#routine-warnings") == "line 2: no title line; named after the first heading"
+    finally:
+        tab.unroute("**/api/plan")
+
+
 def test_the_page_is_usable_by_keyboard_and_on_a_phone(page: Any) -> None:
     tab = page
     tab.problems.clear()  # the refusals the test before asked for are logged as failed loads

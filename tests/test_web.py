@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -486,6 +487,28 @@ def test_serve_runs_until_ctrl_c_and_removes_its_files(tmp_path: Path, short_rou
     assert out == "Stopped; the page's files are removed.\n"
     assert "Traceback" not in err
     assert list(temp.iterdir()) == []
+
+
+def test_serve_opens_the_page_in_the_default_browser(tmp_path: Path) -> None:
+    """Python's webbrowser starts the command in $BROWSER, as a desktop's default browser."""
+    opened = tmp_path / "opened"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"import sys\nopen({str(opened)!r}, 'w').write(sys.argv[1])\n", encoding="utf-8")
+    env = {**os.environ, "BROWSER": f"{sys.executable} {browser} %s", "TMPDIR": str(tmp_path)}
+    command = [sys.executable, "-m", "voiceguide", "serve", "--port", "0"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[4]
+        for _ in range(100):
+            if opened.exists() and opened.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.1)
+        assert opened.read_text(encoding="utf-8") == url
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert process.returncode == 0
 
 
 def test_serve_listens_on_loopback_only(tmp_path: Path) -> None:
