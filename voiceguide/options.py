@@ -8,13 +8,15 @@ command line shows it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from voiceguide.errors import UsageError
 from voiceguide.model import BREATH_CUES, CHIMES, Options
 
 OPTION_FIELDS = tuple(Options.__dataclass_fields__)
+N = TypeVar("N", int, float)
 RATES = (60, 300)  # words a minute eSpeak reads intelligibly
 
 
@@ -59,25 +61,25 @@ def parse_breath(text: str) -> tuple[float, ...]:
 
 
 def parse_set(item: str) -> tuple[int, float]:
-    step, _, seconds = item.partition("=")
-    try:
-        index, value = int(step), float(seconds)
-    except ValueError:
-        raise UsageError(f"--set takes STEP=SECONDS like 5=45, got {item!r}") from None
+    index, value = _per_step(item, float, "--set takes STEP=SECONDS like 5=45")
     if not positive(value):
         raise UsageError(f"--set {item}: seconds must be positive")
     return index, value
 
 
 def parse_repeat(item: str) -> tuple[int, int]:
-    step, _, count = item.partition("=")
-    try:
-        index, value = int(step), int(count)
-    except ValueError:
-        raise UsageError(f"--repeat takes STEP=COUNT like 5=3, got {item!r}") from None
+    index, value = _per_step(item, int, "--repeat takes STEP=COUNT like 5=3")
     if value < 1:
         raise UsageError(f"--repeat {item}: the count must be 1 or more")
     return index, value
+
+
+def _per_step(item: str, kind: Callable[[str], N], usage: str) -> tuple[int, N]:
+    step, _, value = item.partition("=")
+    try:
+        return int(step), kind(value)
+    except ValueError:
+        raise UsageError(f"{usage}, got {item!r}") from None
 
 
 def positive(value: float) -> bool:
