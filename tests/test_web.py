@@ -288,6 +288,25 @@ def test_a_body_that_is_not_json_is_refused(client: TestClient) -> None:
     assert answer.status_code == 400 and answer.json()["error"].startswith("the body is not JSON")
 
 
+def test_a_bug_is_a_one_line_500_and_its_traceback_goes_to_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: api.Workspace, body: Any) -> Any:
+        raise KeyError("steps")
+
+    monkeypatch.setattr(api.Workspace, "plan", broken)
+    workspace = api.Workspace(tmp_path)
+    app = create_app(workspace, (ORIGIN,), {"text": "", "name": ""})
+    with TestClient(app, base_url=ORIGIN, raise_server_exceptions=False) as test_client:
+        answer = test_client.post("/api/plan", json={"text": SHORT_ROUTINE})
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "error": "unexpected KeyError (a bug); the terminal running `voiceguide serve` shows where",
+        "field": None,
+    }
+    assert answer.headers["x-content-type-options"] == "nosniff"
+
+
 # ---- Refusals: what a page on another site could try ---------------------------------------
 
 

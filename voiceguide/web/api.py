@@ -208,15 +208,8 @@ def _value(name: str, value: Any) -> Any:
         return [f"{step}={amount}" for step, amount in value.items()]
     if name in PER_STEP:
         raise UsageError(f'{PER_STEP[name]} takes {{"STEP": VALUE}} like {{"5": 3}}, got {value!r}')
-    kind = (
-        "a number"
-        if name in NUMBERS
-        else "a whole number"
-        if name in WHOLE_NUMBERS
-        else "true or false"
-        if name in SWITCHES or name in MAYBE_SWITCHES
-        else "a word"
-    )
+    kinds = {"a number": NUMBERS, "a whole number": WHOLE_NUMBERS, "true or false": SWITCHES + MAYBE_SWITCHES}
+    kind = next((kind for kind, names in kinds.items() if name in names), "a word")
     raise UsageError(f"{flag} must be {kind}, got {value!r}")
 
 

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from voiceguide.errors import RoutineError, UsageError, VoiceguideError
+from voiceguide.model import Options
 from voiceguide.pipeline import MAX_TEXT_BYTES
 from voiceguide.web import api
 
@@ -61,7 +62,7 @@ def create_app(workspace: api.Workspace, origins: Collection[str], start: dict[s
         return Response(body, media_type=media_type)
 
     async def starting(request: Request) -> Response:
-        return JSONResponse({**start, "options": api.options_dict(api.Options())})
+        return JSONResponse({**start, "options": api.options_dict(Options())})
 
     async def voices(request: Request) -> Response:
         return await _answer(_voices)
@@ -94,7 +95,7 @@ def create_app(workspace: api.Workspace, origins: Collection[str], start: dict[s
         Route("/api/progress", progress),
         Route("/files/{file_id}", file),
     ]
-    handlers = {BadBody: _refused(400), TooLarge: _refused(413)}
+    handlers = {BadBody: _refused(400), TooLarge: _refused(413), Exception: _bug}
     return Guard(Starlette(routes=routes, exception_handlers=handlers), origins)  # type: ignore[arg-type]
 
 
@@ -103,6 +104,13 @@ def _refused(status: int) -> Callable[[Request, Exception], Awaitable[Response]]
         return JSONResponse({"error": str(error), "field": None}, status_code=status)
 
     return answer
+
+
+async def _bug(request: Request, error: Exception) -> Response:
+    """Anything but the project's own errors is a bug: uvicorn prints its traceback where the
+    server runs, and the page says where to look."""
+    message = f"unexpected {type(error).__name__} (a bug); the terminal running `voiceguide serve` shows where"
+    return JSONResponse({"error": message, "field": None}, status_code=500)
 
 
 def _asset(name: str) -> tuple[bytes, str]:
