@@ -7,7 +7,6 @@ one-line message and an exit code (2 for usage, 1 for the rest); --debug shows t
 from __future__ import annotations
 
 import json
-import math
 import signal
 import sys
 import warnings
@@ -19,8 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from voiceguide.errors import UsageError, VoiceguideError
-from voiceguide.model import BREATH_CUES, CHIMES, Options
+from voiceguide.errors import VoiceguideError
+from voiceguide.model import Options
+from voiceguide.options import from_given as _options
 
 if TYPE_CHECKING:
     from voiceguide import pipeline
@@ -127,6 +127,15 @@ SetHold = Annotated[
         show_default=False,
     ),
 ]
+SetRepeat = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--repeat",
+        metavar="STEP=COUNT",
+        help="How many times one step is done, e.g. --repeat 11=3 (repeat the option for more).",
+        show_default=False,
+    ),
+]
 Scale = Annotated[
     float, typer.Option(parser=_number, metavar="FACTOR", help="Multiply every duration, e.g. 0.5 for a quick run.")
 ]
@@ -185,63 +194,6 @@ Only = Annotated[
     ),
 ]
 Preview = Annotated[bool, typer.Option("--preview", help="Render only the first minute, for a quick listen.")]
-
-
-def _options(given: dict[str, Any]) -> Options:
-    """Options from a command's parameters (named as the fields of Options), checked."""
-    values = {name: given[name] for name in OPTION_FIELDS if name in given}
-    if values.get("hold") is not None and not _positive(values["hold"]):
-        raise UsageError(f"--hold must be a positive number of seconds, got {values['hold']:g}")
-    if not _positive(values.get("scale", 1.0)):
-        raise UsageError(f"--scale must be positive, got {values['scale']:g}")
-    for name in ("max_hold", "max_total"):
-        if not _positive(values.get(name, 1.0)):
-            raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds, got {values[name]:g}")
-    for name in ("lead_in", "prep"):
-        if name in values and not (_positive(values[name]) or values[name] == 0):
-            raise UsageError(f"--{name.replace('_', '-')} must be 0 or more seconds, got {values[name]:g}")
-    for name, allowed in (("breath_cue", BREATH_CUES), ("chime", CHIMES)):
-        if name in values and values[name] not in allowed:
-            flag = "--" + name.replace("_", "-")
-            raise UsageError(f"{flag} must be one of {', '.join(allowed)}, got {values[name]!r}")
-    for name in ("chime_file", "ambience"):
-        path = values.get(name)
-        if path and not (name == "ambience" and path in ("brown", "pink")) and not Path(path).is_file():
-            flag = "--" + name.replace("_", "-")
-            raise UsageError(f"{flag} {path}: no such file" + ("; or say brown or pink" if name == "ambience" else ""))
-    values["breath"] = parse_breath(values.get("breath", "4:6"))
-    values["set_holds"] = tuple(_parse_set(item) for item in values.get("set_holds") or ())
-    return Options(**values)
-
-
-OPTION_FIELDS = tuple(Options.__dataclass_fields__)
-
-
-def parse_breath(text: str) -> tuple[float, ...]:
-    parts = text.replace("-", ":").split(":")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) not in (2, 3, 4) or not all(_positive(v) for v in values):
-        raise UsageError(f"--breath takes 2 to 4 positive seconds like 4:6 or 4:7:8, got {text!r}")
-    return values
-
-
-def _parse_set(item: str) -> tuple[int, float]:
-    step, _, seconds = item.partition("=")
-    try:
-        index, value = int(step), float(seconds)
-    except ValueError:
-        raise UsageError(f"--set takes STEP=SECONDS like 5=45, got {item!r}") from None
-    if not _positive(value):
-        raise UsageError(f"--set {item}: seconds must be positive")
-    return index, value
-
-
-def _positive(value: float) -> bool:
-    """A usable number of seconds or a factor: above zero and finite (not nan, not inf)."""
-    return math.isfinite(value) and value > 0
 
 
 @contextmanager
@@ -321,6 +273,7 @@ def build(
     rate: Rate = DEFAULTS.rate,
     hold: Hold = None,
     set_holds: SetHold = None,
+    set_repeats: SetRepeat = None,
     scale: Scale = 1.0,
     breath: Breath = "4:6",
     no_breath: NoBreath = False,
@@ -419,6 +372,7 @@ def plan(
     rate: Rate = DEFAULTS.rate,
     hold: Hold = None,
     set_holds: SetHold = None,
+    set_repeats: SetRepeat = None,
     scale: Scale = 1.0,
     breath: Breath = "4:6",
     no_breath: NoBreath = False,
@@ -469,6 +423,27 @@ def plan(
         typer.echo(f"{step.index:>4}  {step.kind:<8} {time:>7} {repeat:<3} {side:<5}  {text}")
     if save is not None:
         typer.echo(f"\nSaved the routine file to {save}")
+
+
+@app.command()
+def serve(
+    source: Source = None,
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port on 127.0.0.1 (default 8765, or a free one if taken).", min=0, max=65535),
+    ] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Only print the page's address.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Open a page in your browser to paste a routine, change its holds, listen and download.
+
+    The page is served on this computer only (127.0.0.1) and works offline; Ctrl-C stops it and
+    removes its files.  Examples:  voiceguide serve  ·  voiceguide serve my_routine.txt --port 8800
+    """
+    from voiceguide.web import server
+
+    _run(debug, lambda: server.serve(source, port, open_browser=not no_browser, announce=typer.echo))
+    typer.echo("Stopped; the page's files are removed.")
 
 
 @app.command()

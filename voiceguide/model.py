@@ -111,6 +111,7 @@ class Options:
     pitch: int = 40  # eSpeak 0-100, default 50: a little lower is calmer
     hold: float | None = None  # overrides every hold, seconds
     set_holds: tuple[tuple[int, float], ...] = ()  # (step index, seconds) overrides
+    set_repeats: tuple[tuple[int, int], ...] = ()  # (step index, times done) overrides
     scale: float = 1.0
     breath: tuple[float, ...] = (4.0, 6.0)
     no_breath: bool = False

@@ -15,11 +15,14 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from voiceguide import lexicon, wording
 from voiceguide.errors import RoutineError, UsageError
 from voiceguide.model import Event, EventKind, Hold, Options, Routine, Step, Timeline
 from voiceguide.parse import sentences
+
+N = TypeVar("N", int, float)
 
 # measure(sound) → length in samples of "voice:<phrase>", "tone:<in|out|hold>" or "chime:<name>"
 Measure = Callable[[str], int]
@@ -42,11 +45,12 @@ MAX_REPEAT = 1000  # more repetitions of one step (or rounds of a list) are refu
 
 
 def apply_options(routine: Routine, options: Options) -> Routine:
-    """Apply the user's overrides in a fixed order: scale, --hold, --set, breath pace, --only."""
+    """Apply the user's overrides in a fixed order: scale, --hold, --set, --repeat, breath pace, --only."""
     known = {s.index for s in routine.steps if s.is_instruction}
-    for index, _ in options.set_holds:
-        if index not in known:
-            raise UsageError(f"--set {index}=…: step {index} is not a timed step; see `voiceguide plan`")
+    for flag, changes in (("--set", options.set_holds), ("--repeat", options.set_repeats)):
+        for index, _ in changes:
+            if index not in known:
+                raise UsageError(f"{flag} {index}=…: step {index} is not a timed step; see `voiceguide plan`")
     if options.only is not None and options.only not in known:
         raise UsageError(f"--only {options.only}: no such instruction step; see `voiceguide plan`")
     for step in routine.steps:
@@ -114,19 +118,29 @@ def check_total(seconds: float, options: Options, at_least: bool = False) -> Non
 def _apply(step: Step, options: Options) -> Step:
     if not step.is_instruction:
         return step
-    overrides = dict(options.set_holds)
     if options.scale != 1.0 and step.seconds > 0:
         step = replace(
             step, seconds=round(step.seconds * options.scale, 3), release=round(step.release * options.scale, 3)
         )
     if options.hold is not None and step.is_hold:
         step = replace(step, seconds=options.hold, seconds_from="override")
-    target = step.copy_of if step.copy_of in overrides and step.index not in overrides else step.index
-    if target in overrides:
-        step = replace(step, seconds=overrides[target], seconds_from="override")
+    seconds = _override(step, options.set_holds)
+    if seconds is not None:
+        step = replace(step, seconds=seconds, seconds_from="override")
+    repeat = _override(step, options.set_repeats)
+    if repeat is not None:
+        step = replace(step, repeat=repeat)
     if step.breath is not None and step.breath_from != "text":
         step = replace(step, breath=options.breath)
     return step
+
+
+def _override(step: Step, changes: tuple[tuple[int, N], ...]) -> N | None:
+    """The step's own override, or else that of the step it mirrors or repeats."""
+    table = dict(changes)
+    if step.index in table:
+        return table[step.index]
+    return table.get(step.copy_of) if step.copy_of is not None else None
 
 
 def speakable(text: str) -> str:
