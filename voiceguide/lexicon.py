@@ -92,8 +92,9 @@ NUM = rf"(?:\d+(?:[.,]\d+)?|{_WORD_NUM})"
 _RANGE_SEP = r"(?:\s*[–—]\s*|(?<=\d)\s*-\s*|\s*-\s*(?=\d)|\s+(?:to|or)\s+)"
 
 # one-letter units only after a digit: "30 s", "30s", but "on all fours" is no time
-_SECOND = r"(?:seconds?|secs?\.?|(?<=\d)\s?s\b)"
-_MINUTE = r"(?:minutes?|mins?\.?|(?<=\d)\s?m\b)"
+# and a table's prime notation: 1′ is a minute, 30″ thirty seconds
+_SECOND = r"(?:seconds?|secs?\.?|(?<=\d)\s?s\b|(?<=\d)″)"
+_MINUTE = r"(?:minutes?|mins?\.?|(?<=\d)\s?m\b|(?<=\d)′|(?<=\d)'(?!\w))"
 _HOUR = r"(?:hours?|hrs?\.?|(?<=\d)\s?h\b)"
 _UNIT = rf"(?P<unit>{_SECOND}|{_MINUTE}|{_HOUR})"
 
@@ -118,10 +119,10 @@ def number(token: str) -> float | None:
 
 
 def _unit_seconds(unit: str) -> float:
-    unit = unit.lower()
+    unit = unit.lower().strip()
     if unit.startswith("h"):
         return 3600.0
-    if unit.startswith("m"):
+    if unit.startswith(("m", "′", "'")):
         return 60.0
     return 1.0
 

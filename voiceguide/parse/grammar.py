@@ -204,7 +204,7 @@ def is_instruction(text: str, from_list: bool) -> bool:
             later = [w for w in words_of(clause) if w not in FILLER]
             if later and later[0] in IMPERATIVE:
                 return True
-    if from_list and lexicon.find_durations(stripped) and not TAKES.search(stripped):
+    if from_list and (lexicon.find_durations(stripped) or lexicon.find_repeat(stripped)) and not TAKES.search(stripped):
         return True  # "Scalp scrub with your fingertips (30 seconds)", a chart's row: a list item with a time
     if _NOT_INSTRUCTION_START.match(stripped):
         return False

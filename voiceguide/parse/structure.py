@@ -132,6 +132,13 @@ def blocks_of(text: str) -> list[Block]:
                 blocks.append(
                     Block("item", joined, item[0][0], item_number, lines=offsets, lettered=lettered, indent=indent)
                 )
+        if para and _line_by_line(para):
+            # a table or list flattened to lines ("Soft tissue massage * 5 mins"): each row an item
+            for row in _rows(para):
+                joined, offsets = _join(row)
+                if joined:
+                    blocks.append(Block("item", joined, row[0][0], lines=offsets))
+            para = []
         if para:
             joined, offsets = _join(para)
             first = clean_inline(para[0][1])
@@ -229,6 +236,38 @@ def blocks_of(text: str) -> list[Block]:
         para.append((number, stripped))
     flush()
     return _headings_over_sub_steps(blocks)
+
+
+# A line that runs on into the next: it ends mid-phrase.
+_RUNS_ON = re.compile(
+    r"(?:[,;:(/&+\-–—]|\b(?:and|or|the|a|an|of|to|with|for|in|on|at|by|from|into|your|my|their|his|her|its|that|"
+    r"which|who|as|than|but|while|when|if|is|are|be))\s*$",
+    re.IGNORECASE,
+)
+_STARTS_ITEM = re.compile(r"^[\s\"“'(]*[A-Z0-9]")
+
+
+def _line_by_line(para: list[tuple[int, str]]) -> bool:
+    """Lines that mostly stand alone, most without a full stop: a table or a list that lost its
+    markup, not prose wrapped at the page's edge."""
+    texts = [clean_inline(text) for _, text in para]
+    if len(texts) < 3 or sum(not t.endswith((".", "!", "?", ":")) for t in texts) * 2 < len(texts):
+        return False
+    starts = sum(not _RUNS_ON.search(a) and bool(_STARTS_ITEM.match(b)) for a, b in zip(texts, texts[1:], strict=False))
+    return starts * 3 >= (len(texts) - 1) * 2
+
+
+def _rows(para: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """The lines in rows: a line that starts as an item does starts a row, one that does not (it
+    starts in lower case, or the line before runs on) continues the row before."""
+    rows: list[list[tuple[int, str]]] = []
+    for number, text in para:
+        cleaned = clean_inline(text)
+        if rows and (_RUNS_ON.search(clean_inline(rows[-1][-1][1])) or not _STARTS_ITEM.match(cleaned)):
+            rows[-1].append((number, text))
+        else:
+            rows.append([(number, text)])
+    return rows
 
 
 def _names_a_step(text: str) -> bool:

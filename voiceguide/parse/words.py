@@ -4,12 +4,12 @@ lemminflect's dictionary gives each English word its lemmas by part of speech ("
 the verb inhale, "holds" the verb or the noun hold), so the lexicon lists a verb once and every
 inflection of it matches. Misspellings of the routine's own words ("reapeat", "massge", a scan's
 "repctitions", "Breath in") are mended before a sentence is read and spoken: a word the
-dictionary does not know, close to exactly one word of the domain, is taken for that word.
+dictionary does not know, one letter away from exactly one word of the domain (rapidfuzz's
+Damerau-Levenshtein distance: a letter missing, added, changed or two swapped), is that word.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 
@@ -28,7 +28,6 @@ _NOUN_BEFORE = re.compile(
     re.IGNORECASE,
 )
 MEND_FROM = 5  # shorter words are too easily another word ("fuli" is full, fall or fuel)
-MEND_SIMILARITY = 0.85  # difflib's ratio: one letter wrong, missing or doubled in a word of 6+
 
 
 @functools.cache
@@ -99,8 +98,16 @@ def _mended(word: str) -> str | None:
     lowered = word.lower()
     if len(lowered) < MEND_FROM or not lowered.isalpha() or lemmas(lowered) or lowered in _domain_words():
         return None
-    close = difflib.get_close_matches(lowered, _domain_words(), n=2, cutoff=MEND_SIMILARITY)
-    if len(close) == 1 or (len(close) == 2 and lemma(close[0]) == lemma(close[1])):
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    close = [
+        found
+        for found, _, _ in process.extract(
+            lowered, _domain_words(), scorer=DamerauLevenshtein.distance, score_cutoff=1, limit=3
+        )
+    ]
+    if len(close) == 1 or (len(close) > 1 and len({lemma(word) for word in close}) == 1):
         return close[0]
     return None
 
