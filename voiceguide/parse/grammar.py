@@ -284,7 +284,8 @@ def kind_of(text: str) -> str:
     strokes = re.search(r"\bthumb[- ]walk|\bcircular\b|\bslid(?:e|ing)\b[^.]*\b(?:along|over|up|down)\b", lowered)
     if words & _KIND_WORDS["massage"] or strokes:
         return "massage"
-    if _HOLD_VERB.search(lowered) or words & {"tense", "tighten", "clench", "contract", "stretch"}:
+    timed_hold = re.search(r"\d\s*(?:s|secs?|seconds?)\s+holds?\b", lowered)  # a table's "10 sec hold × 5 reps"
+    if _HOLD_VERB.search(lowered) or timed_hold or words & {"tense", "tighten", "clench", "contract", "stretch"}:
         return "hold"
     if words & {"inhale", "exhale", "breathe", "breath"}:
         return "breath"  # "Close your right nostril and inhale slowly through the left one"

@@ -134,7 +134,7 @@ def blocks_of(text: str) -> list[Block]:
                 )
         if para and _line_by_line(para):
             # a table or list flattened to lines ("Soft tissue massage * 5 mins"): each row an item
-            for row in _rows(para):
+            for row in _rows(para, lines):
                 joined, offsets = _join(row)
                 if joined:
                     blocks.append(Block("item", joined, row[0][0], lines=offsets))
@@ -257,13 +257,18 @@ def _line_by_line(para: list[tuple[int, str]]) -> bool:
     return starts * 3 >= (len(texts) - 1) * 2
 
 
-def _rows(para: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
-    """The lines in rows: a line that starts as an item does starts a row, one that does not (it
-    starts in lower case, or the line before runs on) continues the row before."""
+def _rows(para: list[tuple[int, str]], lines: list[str]) -> list[list[tuple[int, str]]]:
+    """The lines in rows: a line that starts as an item does starts a row; one that does not (it
+    starts in lower case, is indented under the row, or the line before runs on) continues it."""
     rows: list[list[tuple[int, str]]] = []
+
+    def indent(number: int) -> int:
+        return len(lines[number - 1]) - len(lines[number - 1].lstrip())
+
     for number, text in para:
         cleaned = clean_inline(text)
-        if rows and (_RUNS_ON.search(clean_inline(rows[-1][-1][1])) or not _STARTS_ITEM.match(cleaned)):
+        under = rows and indent(number) > indent(rows[-1][0][0])
+        if rows and (under or _RUNS_ON.search(clean_inline(rows[-1][-1][1])) or not _STARTS_ITEM.match(cleaned)):
             rows[-1].append((number, text))
         else:
             rows.append([(number, text)])

@@ -218,7 +218,7 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     if stage and not unit.instruction and unit.durations and lexicon.find_durations(stage.group(0)):
         unit.instruction, unit.kind = True, "rest"  # "Notice the stillness. (pause 1 min)": said, then silence
     optional = OPTIONAL.search(text) and not (unit.durations or unit.repeat)  # "…, or longer if you like" times it
-    if (FREQUENCY.search(text) and not unit.durations) or HABIT.search(text) or optional:
+    if (FREQUENCY.search(text) and not (unit.durations or unit.repeat)) or HABIT.search(text) or optional:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
