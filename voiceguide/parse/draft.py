@@ -54,6 +54,7 @@ class Draft:
     phases: list[Phase] = field(default_factory=list)  # a breath being told phase by phase
     phases_at: int | None = None  # the breathing step those phases make up
     breathing: set[int] = field(default_factory=set)  # the units that tell the rest of it
+    listed: set[int] = field(default_factory=set)  # steps made from list items and table cells
     sets: dict[int, int] = field(default_factory=dict)  # step position → its sets, done once it is finished
     whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
     seen_instruction: bool = False
@@ -67,6 +68,8 @@ class Draft:
         self.steps.append(step)
         if unit is not None:
             self.block_of[len(self.steps) - 1] = unit.block
+            if unit.from_list:
+                self.listed.add(len(self.steps) - 1)
             self.sentence_of[len(self.steps) - 1] = unit.sentence
         if step.is_instruction:
             self.seen_instruction = True

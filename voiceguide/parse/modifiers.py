@@ -112,32 +112,56 @@ _REPEAT_HEAD = re.compile(
 )
 
 
-_TIME_ONLY_WORDS = frozenset(["hold", "each", "per", "side", "leg", "arm", "for", "about", "approx", "around", "or"])
+_DOSAGE = (
+    "hold holds each per side leg arm for about approx around or reps rep repetitions repetition sets set x "
+    "of with rest and totally total in all times"
+)
+_DOSAGE_WORDS = frozenset(_DOSAGE.split())
 
 
-def bare_time(unit: Unit) -> bool:
-    """ "30-45 s." or "Hold: 30 sec" standing alone: the time of what was just said."""
-    if not unit.durations or unit.repeat or unit.side_cue or unit.breath:
+def bare_dosage(unit: Unit) -> bool:
+    """ "30-45 s.", "Hold: 30 sec", "10 s holds × 10 reps", "3 sets of 5 reps" standing alone:
+    the time and count of what was just described."""
+    if not (unit.durations or unit.repeat) or unit.breath or (unit.side_cue and unit.side_cue.kind != "each"):
         return False
     rest = unit.text
-    for found in unit.durations:
+    for found in [*unit.durations, *(f for f in (unit.repeat, unit.sets) if f)]:
         rest = rest.replace(found.phrase, " ")
-    return all(w in _TIME_ONLY_WORDS for w in words_of(rest))
+    return all(w in _DOSAGE_WORDS for w in words_of(rest))
 
 
 def time_the_last(b: Draft, unit: Unit) -> bool:
-    """Give the step just before, in the same paragraph, the time; a description without a
-    verb ("Standing calf stretch - hands on a wall, left leg back.") becomes the step it names."""
-    if not b.steps or b.block_of.get(len(b.steps) - 1) != unit.block:
-        return False
+    """Give the step just before, in the same paragraph or the one before, the time and count;
+    a description without a verb ("Standing calf stretch - hands on a wall, left leg back.", a
+    table's cell) becomes the step it names."""
     last = len(b.steps) - 1
+    # a list item or table cell just before, or what was said in the same paragraph
+    listed_before = last in b.listed and b.block_of.get(last) == unit.block - 1
+    if last < 0 or not (b.block_of.get(last) == unit.block or listed_before):
+        return False
     step = b.steps[last]
     if step.copy_of is not None or step.kind in ("switch", "repeat") or (step.is_instruction and not untimed(step)):
         return False
+    hold, release = hold_and_release(unit)
     kind = step.kind if step.is_instruction else kind_of(step.text)
-    kind = "hold" if kind in ("position", "rest", "intro", "note") else kind
-    seconds = unit.durations[0].value
-    timed = replace(step, text=f"{step.text} {unit.text}", kind=kind, seconds=seconds, seconds_from="text")
+    if kind in ("position", "rest", "intro", "note"):
+        kind = "hold" if hold is not None else "position"  # a timed description holds; a counted one moves
+    repeat = max(1, int(unit.repeat.value)) if unit.repeat else step.repeat
+    seconds = hold if hold is not None else counted_seconds(repeat)
+    timed = replace(
+        step,
+        text=f"{step.text} {unit.text}",
+        kind=kind,
+        seconds=seconds,
+        seconds_from="text" if hold is not None else "default",
+        repeat=repeat,
+        release=release or step.release,
+    )
+    if unit.sets:
+        b.sets[last] = int(unit.sets.value)
+    cue = lexicon.find_side_cue(step.text) if not step.is_instruction else None
+    if cue is not None and cue.kind == "each":  # "Isometric rotation (left/right sides)" then "5 s holds × 5 reps"
+        b.pending.append(([last], cue.part))
     if not step.is_instruction:
         named = lexicon.first_side(step.text)
         timed = replace(timed, side=named[0] if named else b.side)

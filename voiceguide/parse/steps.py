@@ -14,7 +14,7 @@ from voiceguide.parse.grammar import words_of
 from voiceguide.parse.modifiers import (
     accompanies,
     add_phases,
-    bare_time,
+    bare_dosage,
     breath_run,
     merge,
     time_the_last,
@@ -78,7 +78,7 @@ def _steps(units: list[Unit]) -> list[Step]:
                 b.pending = [entry for entry in b.pending if not set(entry[0]) & set(scope)]
                 b.pending.append((scope, unit.side_cue.part))
             continue
-        if bare_time(unit) and time_the_last(b, unit):
+        if bare_dosage(unit) and time_the_last(b, unit):
             continue
         copies = unit.step_range or (unit.side_cue and unit.side_cue.kind != "each")
         finish(b, None if copies else unit.block)  # what follows is a step of its own; copies of finished ones

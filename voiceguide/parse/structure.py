@@ -5,6 +5,7 @@ Name." items, form fields, page footers) are read here; what a block says is rea
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -253,7 +254,7 @@ def _line_by_line(para: list[tuple[int, str]]) -> bool:
     texts = [clean_inline(text) for _, text in para]
     if len(texts) < 3 or sum(not t.endswith((".", "!", "?", ":")) for t in texts) * 2 < len(texts):
         return False
-    starts = sum(not _RUNS_ON.search(a) and bool(_STARTS_ITEM.match(b)) for a, b in zip(texts, texts[1:], strict=False))
+    starts = sum(not _RUNS_ON.search(a) and bool(_STARTS_ITEM.match(b)) for a, b in itertools.pairwise(texts))
     return starts * 3 >= (len(texts) - 1) * 2
 
 
