@@ -29,7 +29,7 @@ _VERBS = {
     "press": "press push pinch squeeze compress",
     "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
     "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
-    "hold": "tense tighten contract hold stretch",
+    "hold": "tense tighten contract hold stretch maintain sustain",
     "breath": "breathe inhale exhale",
     "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
     "repeat switch change pause wait sense enjoy smile sigh yawn settle melt listen",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from voiceguide import lexicon
 from voiceguide.parse.grammar import is_instruction, words_of
@@ -236,7 +236,7 @@ def blocks_of(text: str) -> list[Block]:
             continue
         para.append((number, stripped))
     flush()
-    return _headings_over_sub_steps(blocks)
+    return _cells_as_items(_headings_over_sub_steps(blocks))
 
 
 # A line that runs on into the next: it ends mid-phrase.
@@ -322,6 +322,31 @@ def _headings_over_sub_steps(blocks: list[Block]) -> list[Block]:
         )
         if block.kind == "item" and (under or named) and _is_title_line(block.text):
             result[position] = Block("heading", block.text.rstrip(":"), block.line, level=3)
+    return result
+
+
+CELL_RUN = 6  # one-line paragraphs in a row, many of a few words: a table flattened a cell at a time
+
+
+def _cells_as_items(blocks: list[Block]) -> list[Block]:
+    """ "Exercise", "Position", "Description", "1", "Supine", "Chin tuck… for 10 s, 10 times":
+    a table that lost its markup, a cell per paragraph. Its paragraphs are items, as a table's
+    rows are; its short cells stay the headings they are read as."""
+    result = list(blocks)
+    run: list[int] = []
+    for position, block in enumerate([*blocks, Block("para", "", 0)]):
+        cell = (block.kind == "para" and len(block.lines) == 1 and block.text) or (
+            block.kind == "heading" and block.level >= 3
+        )
+        if cell:
+            run.append(position)
+            continue
+        short = sum(len(blocks[p].text.split()) <= 4 for p in run)
+        if len(run) >= CELL_RUN and short * 5 >= len(run) * 2:
+            for p in run:
+                if blocks[p].kind == "para":
+                    result[p] = replace(blocks[p], kind="item")
+        run = []
     return result
 
 

@@ -323,6 +323,9 @@ def hold_and_release(unit: Unit) -> tuple[float | None, float]:
         return None, 0.0
     hold = unit.durations[0].value
     for found in unit.durations[1:]:
-        if _RELEASE_WORD.search(unit.text[: found.start]):
-            return hold, found.value
+        if _RELEASE_WORD.search(unit.text[: found.start]) or _REST_AFTER.match(unit.text, found.end):
+            return hold, found.value  # "…, release for 5 seconds", "10 repetitions with 10 s rest"
     return hold, 0.0
+
+
+_REST_AFTER = re.compile(r"\s*(?:of\s+)?(?:rest|break|pause|recovery)\b", re.IGNORECASE)
