@@ -165,7 +165,8 @@ ADVICE_LABEL = re.compile(
     r"^\s*(?:(?:pro|top|quick|bonus)\s+)?(?:tips?|notes?|nb|caution|warning|important|disclaimer|remember|"
     r"safety(?: first)?|precautions?|contraindications?|reminder|fyi|how (?:it|this) works|why (?:it|this) works|"
     r"benefits?|background|what you(?:'ll)? need|you(?:'ll| will)? need|equipment|the idea|the science|"
-    r"good to know|did you know|total time|time needed|time required|duration)\s*[:–—-]\s",
+    r"good to know|did you know|total time|time needed|time required|duration|"
+    r"(?:a\s+)?(?:good\s+|healthy\s+|simple\s+|daily\s+)?habits?)\s*[:–—-]\s",
     re.IGNORECASE,
 )
 

@@ -34,7 +34,9 @@ from voiceguide.parse.words import mend, verb_lemma
 REPEAT_ONLY_WORDS = re.compile(
     r"\b(?:repeat|repeating|do|perform|this|it|that|the|same|whole|entire|exercise|cycle|sequence|movement|"
     r"motion|process|pattern|round|stretch|again|more|in total|total|all|steps?|technique|breathing|"
-    r"for|about|approximately|up to|to|times?|sets?|rounds?|and|then|now|you|can|should|go|through)\b",
+    r"for|about|approximately|up to|to|times?|sets?|rounds?|and|then|now|you|can|should|go|through|"
+    # said of it rather than to the listener: "This process should be repeated 2 to 3 times."
+    r"repeated|be|will|we|ll|want|ideally|done|action|complete|completed)\b",
     re.IGNORECASE,
 )
 
@@ -209,7 +211,8 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     unit.instruction = is_instruction(blanked if unit.session else text, from_list) or bool(unit.step_range)
     if unit.side_cue and unit.side_cue.kind in ("mirror", "switch"):
         unit.instruction = True
-    if lexicon.PRESCRIPTION.match(text) or (unit.repeat and only_count(text, unit.repeat)):
+    sided = text.replace(unit.side_cue.phrase, " ") if unit.side_cue and unit.side_cue.kind == "each" else text
+    if lexicon.PRESCRIPTION.match(text) or (unit.repeat and only_count(sided, unit.repeat)):
         unit.instruction = True  # "Hold: 30 sec  Reps: 3", "5 reps.": the exercise above, timed
     unit.rule = rule_of(unit) if rules else None
     if unit.rule or GENERAL_RULE.search(text):
@@ -218,7 +221,7 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     if stage and not unit.instruction and unit.durations and lexicon.find_durations(stage.group(0)):
         unit.instruction, unit.kind = True, "rest"  # "Notice the stillness. (pause 1 min)": said, then silence
     optional = OPTIONAL.search(text) and not (unit.durations or unit.repeat)  # "…, or longer if you like" times it
-    if (FREQUENCY.search(text) and not (unit.durations or unit.repeat)) or HABIT.search(text) or optional:
+    if (FREQUENCY.search(text) or HABIT.search(text)) and not (unit.durations or unit.repeat) or optional:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
@@ -254,6 +257,9 @@ class Rule:
     sets: int | None = None  # "Do 2 sets of 10 reps of each"
 
 
+_SHOULD_TAKE = re.compile(r"\b(?:should|must|needs? to|ought to)\s+(?:\w+\s+)?(?:last|take)\b", re.IGNORECASE)
+
+
 def rule_of(unit: Unit) -> Rule | None:
     """ "Hold each stretch for 30 seconds and repeat 3 times on each side.", "For each point
     below, press for one minute.": said of a kind of step, near the sentence's start, with a
@@ -262,7 +268,7 @@ def rule_of(unit: Unit) -> Rule | None:
     each_side = bool(unit.side_cue and unit.side_cue.kind == "each")
     if not scope or unit.step_range or unit.breath or not (unit.durations or unit.repeat or each_side):
         return None
-    if TAKES.search(unit.text):
+    if TAKES.search(unit.text) and not _SHOULD_TAKE.search(unit.text):
         return None  # "Each of the techniques below takes a minute or two": how long, not how to
     opening = CONDITION_CLAUSE.match(unit.text)  # "Unless your therapist says otherwise, hold each…"
     start = opening.end() if opening and opening.end() <= scope.start() else 0
