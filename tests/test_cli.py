@@ -182,3 +182,17 @@ def test_cache_clear_of_an_unwritable_cache_is_one_line(
         f"voiceguide: {tmp_path / 'voiceguide'}: cannot delete cached entries (Permission denied); "
         "check the folder's permissions\n"
     )
+
+
+def test_plan_lists_what_it_was_unsure_of(tmp_path: Path) -> None:
+    routine = tmp_path / "feet.txt"
+    routine.write_text("Set aside 20 minutes for this.\n\nKnead the arch of your foot.\n", encoding="utf-8")
+    shown = runner.invoke(app, ["plan", str(routine)])
+    assert shown.exit_code == 0, shown.output
+    assert "Worth checking before a session:" in shown.stdout
+    assert "“20 minutes” read as how long the session lasts, not as a hold" in shown.stdout
+    data = json.loads(runner.invoke(app, ["plan", str(routine), "--json"]).stdout)
+    assert data["warnings"] == [
+        {"line": 1, "step": 1, "text": "“20 minutes” read as how long the session lasts, not as a hold"},
+        {"line": 3, "step": 2, "text": "no time given: 30 s, the usual for a massage"},
+    ]

@@ -405,3 +405,29 @@ def test_a_rule_ends_with_its_list_and_never_times_what_the_text_says_not_to_hol
         ("Quick flicks", 30, "default"),
         ("Drink some water when you are finished.", 5, "default"),
     ]
+
+
+def _guesses(text: str) -> list[tuple[int | None, str]]:
+    return [(g.step, g.text) for g in parse_text(text, "x.txt").guesses]
+
+
+def test_what_the_reading_guessed_is_said() -> None:
+    # a session length left out, a vague time, a default time, a switch with nothing to repeat
+    text = (
+        "Allow yourself about 15 minutes for this.\n\n"
+        "Rub your palms together for a few seconds.\n\n"
+        "Press the web of your thumb.\n"
+    )
+    said = _guesses(text)
+    assert (1, "“15 minutes” read as how long the session lasts, not as a hold") in said
+    assert (2, "“a few seconds” is vague: read as 5 seconds") in said
+    assert (3, "no time given: 30 s, the usual for a press") in said
+    nothing = _guesses("The points below ease a sore wrist.\n\nRepeat on the other wrist.\n\nPress for 1 minute.\n")
+    assert any("nothing before it is done again there" in text for _, text in nothing)
+
+
+def test_a_time_taken_from_the_cell_below_is_said() -> None:
+    text = "- Chin tuck against a rolled towel\n\n10 s holds × 10 reps\n"
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.seconds, s.repeat) for s in steps] == [(10, 10)]
+    assert _guesses(text) == [(1, "its time and count come from the line under it, “10 s holds × 10 reps”")]

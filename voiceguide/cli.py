@@ -421,6 +421,11 @@ def plan(
         text = step.announce if step.kind in ("switch", "repeat") and step.announce else step.text
         text = text if len(text) <= 70 else text[:69] + "…"
         typer.echo(f"{step.index:>4}  {step.kind:<8} {time:>7} {repeat:<3} {side:<5}  {text}")
+    if routine.guesses:
+        typer.echo("\nWorth checking before a session:")
+        for guess in routine.guesses:
+            where = f"step {guess.step}" if guess.step else f"line {guess.line}"
+            typer.echo(f"  {where:>8}: {guess.text}")
     if save is not None:
         typer.echo(f"\nSaved the routine file to {save}")
 

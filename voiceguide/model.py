@@ -87,12 +87,25 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Guess:
+    """Something the parser was unsure of, for the listener to check before a session."""
+
+    line: int  # in the routine's text; 0 when it is not one line's
+    text: str
+    step: int | None = None  # the step it concerns, when there is one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "step": self.step, "text": self.text}
+
+
+@dataclass(frozen=True)
 class Routine:
     """A parsed routine: a title and its steps in the order they are spoken."""
 
     title: str
     steps: tuple[Step, ...]
     source: str = ""
+    guesses: tuple[Guess, ...] = ()  # what the reading of the text was unsure of
 
     def to_dict(self) -> dict[str, Any]:
         return {"title": self.title, "steps": [s.to_dict() for s in self.steps]}

@@ -58,6 +58,7 @@ def plan_json(routine: Routine, timeline: Timeline) -> dict[str, Any]:
         "title": routine.title,
         "steps": [step_json(s, with_source=True) for s in routine.steps],
         "duration_estimate": timeline.seconds(timeline.length),
+        "warnings": [guess.to_dict() for guess in routine.guesses],
     }
 
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from voiceguide import lexicon
-from voiceguide.model import Step
+from voiceguide.model import Guess, Step
 from voiceguide.parse.breath import Phase, mentions_breathing, single_phase
 from voiceguide.parse.grammar import kind_of
 from voiceguide.parse.units import Rule, Unit, hold_and_release
@@ -55,6 +55,7 @@ class Draft:
     phases_at: int | None = None  # the breathing step those phases make up
     breathing: set[int] = field(default_factory=set)  # the units that tell the rest of it
     listed: set[int] = field(default_factory=set)  # steps made from list items and table cells
+    guesses: list[tuple[int, int | None, str]] = field(default_factory=list)  # line, step position, what
     sets: dict[int, int] = field(default_factory=dict)  # step position → its sets, done once it is finished
     whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
     seen_instruction: bool = False
@@ -151,6 +152,28 @@ def number_steps(steps: list[Step]) -> tuple[Step, ...]:
     """Give steps their 1-based index; copies point at their original's index."""
     numbered = [replace(s, index=i + 1) for i, s in enumerate(steps)]
     return tuple(replace(s, copy_of=numbered[s.copy_of].index) if s.copy_of is not None else s for s in numbered)
+
+
+def guessed(b: Draft, steps: tuple[Step, ...]) -> tuple[Guess, ...]:
+    """What the reading was unsure of, each with the step it concerns: what the passes noted,
+    and every step of a kind that wants a time for which the text gave none."""
+    by_line: dict[int, int] = {}
+    for step in steps:
+        if step.copy_of is None:
+            by_line.setdefault(step.source_line, step.index)
+    found = [
+        Guess(line, text, steps[position].index if position is not None else by_line.get(line))
+        for line, position, text in b.guesses
+    ]
+    for step in steps:
+        if step.copy_of is None and step.seconds_from == "default" and step.kind in DEFAULTED_KINDS:
+            each = f" each of the {step.repeat} times" if step.repeat > 1 else ""
+            text = f"no time given: {step.seconds:g} s{each}, the usual for a {step.kind}"
+            found.append(Guess(step.source_line, text, step.index))
+    return tuple(sorted(found, key=lambda g: (g.line, g.step or 0)))
+
+
+DEFAULTED_KINDS = frozenset({"press", "massage", "hold", "breath"})  # a default time here is worth checking
 
 
 def title_from(source: str) -> str:

@@ -159,6 +159,8 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     )
     if unit.sets:
         b.sets[last] = int(unit.sets.value)
+    if listed_before:
+        b.guesses.append((unit.line, last, f"its time and count come from the line under it, “{unit.text}”"))
     cue = lexicon.find_side_cue(step.text) if not step.is_instruction else None
     if cue is not None and cue.kind == "each":  # "Isometric rotation (left/right sides)" then "5 s holds × 5 reps"
         b.pending.append(([last], cue.part))

@@ -104,6 +104,8 @@ def mirror(
     if sided and not keep_unsided:
         scope = scope[scope.index(sided[0]) :]
     new_side = new_side or _name_sides(b, scope, None)
+    if not any(b.steps[p].is_instruction for p in scope):
+        b.guesses.append((unit.line, None, f"“{cue.phrase}” switches sides, but nothing before it is done again there"))
     b.add(Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side))
     for position in scope:
         b.steps.append(_mirrored(b.steps[position], position))

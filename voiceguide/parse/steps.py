@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from voiceguide import lexicon
 from voiceguide.model import Routine, Step
-from voiceguide.parse.draft import Draft, as_sentence, instruction, last_instruction, number_steps, title_from
+from voiceguide.parse.draft import Draft, as_sentence, guessed, instruction, last_instruction, number_steps, title_from
 from voiceguide.parse.grammar import words_of
 from voiceguide.parse.modifiers import (
     accompanies,
@@ -31,17 +31,19 @@ def parse_text(text: str, source: str = "") -> Routine:
     """Read a routine written for people into steps a voice can guide."""
     blocks = blocks_of(text)
     title, units = units_of(blocks)
-    steps = _steps(pattern_told(units))
-    if not any(step.is_instruction for step in steps):
-        steps = _steps(described(pattern_told(units_of(blocks)[1])))
+    draft = _steps(pattern_told(units))
+    if not any(step.is_instruction for step in draft.steps):
+        draft = _steps(described(pattern_told(units_of(blocks)[1])))
     title = re.sub(r"^(?:subject|re|fwd?|title)\s*:\s*", "", title or "", flags=re.IGNORECASE)  # an e-mail's
-    return Routine(title=title or title_from(source), steps=number_steps(steps), source=source)
+    steps = number_steps(draft.steps)
+    return Routine(title=title or title_from(source), steps=steps, source=source, guesses=guessed(draft, steps))
 
 
-def _steps(units: list[Unit]) -> list[Step]:
+def _steps(units: list[Unit]) -> Draft:
     """Units → steps, in the order they are spoken."""
     b = Draft()
     for at, unit in enumerate(units):
+        b.guesses += [(unit.line, None, text) for text in unit.guesses]
         if unit.section != b.run_section:
             finish(b)
             b.run, b.run_section, b.side, b.part = [], unit.section, None, None
@@ -135,4 +137,4 @@ def _steps(units: list[Unit]) -> list[Step]:
                 b.ruled.append((len(b.steps) - 1, b.rule))
                 b.rule_listed = b.rule_listed or unit.from_list
     finish(b)
-    return b.steps
+    return b

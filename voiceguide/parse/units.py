@@ -64,6 +64,7 @@ class Unit:
     kind: str | None = None  # what a verbless tail does: the kind of the clause it was split from
     sentence: int = 0  # which sentence of the text it came from
     rule: Rule | None = None  # a time, count or sides stated once for several steps
+    guesses: list[str] = field(default_factory=list)  # what its reading was unsure of
 
 
 _BARE_COUNT = re.compile(rf"\bfor (?:another )?(?P<n>{lexicon.NUM})\s*[.!]?\s*$", re.IGNORECASE)
@@ -221,13 +222,30 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     if stage and not unit.instruction and unit.durations and lexicon.find_durations(stage.group(0)):
         unit.instruction, unit.kind = True, "rest"  # "Notice the stillness. (pause 1 min)": said, then silence
     optional = OPTIONAL.search(text) and not (unit.durations or unit.repeat)  # "…, or longer if you like" times it
-    if (FREQUENCY.search(text) or HABIT.search(text)) and not (unit.durations or unit.repeat) or optional:
+    if ((FREQUENCY.search(text) or HABIT.search(text)) and not (unit.durations or unit.repeat)) or optional:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
     if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
+    unit.guesses = [f"“{found.phrase}” read as how long the session lasts, not as a hold" for found in unit.session]
+    unit.guesses += [
+        f"“{found.phrase}” is vague: read as {said_seconds(found.value)}"
+        for found in unit.durations
+        if _VAGUE.search(found.phrase)
+    ]
     if unit.session and not (unit.durations or unit.repeat or unit.breath):
         unit.instruction = False  # "Find a place where you can rest undisturbed for 20 minutes.": the setting
     return unit
+
+
+_VAGUE = re.compile(r"\b(?:few|several|couple|moments?|some)\b", re.IGNORECASE)
+
+
+def said_seconds(seconds: float) -> str:
+    """ "1 minute", "90 seconds", "5 seconds": a time as a warning says it."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute" + ("s" if minutes > 1 else "")
+    return f"{seconds:g} seconds"
 
 
 def only_count(text: str, repeat: lexicon.Found) -> bool:
