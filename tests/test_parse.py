@@ -431,3 +431,37 @@ def test_a_time_taken_from_the_cell_below_is_said() -> None:
     steps = parse_text(text, "x.txt").steps
     assert [(s.seconds, s.repeat) for s in steps] == [(10, 10)]
     assert _guesses(text) == [(1, "its time and count come from the line under it, “10 s holds × 10 reps”")]
+
+
+def test_a_switch_said_in_a_list_item_mirrors_that_item_only() -> None:
+    text = (
+        "1. Seated figure four – cross your right ankle over your left knee and lean forward gently. 30 s.\n"
+        "2. Wrist flexor stretch – hold your left arm out, palm up, and pull the fingers of your left hand "
+        "back with your right hand. 15-20 s. Switch sides.\n"
+    )
+    steps = parse_text(text, "x.txt").steps
+    copies = [s for s in steps if s.copy_of is not None]
+    assert [(c.copy_of, c.side) for c in copies] == [(2, "right")]  # the wrist stretch, not the figure four
+    assert [s.announce for s in steps if s.kind == "switch"] == ["Now the right arm."]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "then"),
+    [
+        ("Stand on one foot behind a chair and hold for 10 seconds.\n\nRepeat with the other leg.", "right", "left"),
+        (
+            "Knead the arch with both thumbs for 30 seconds. Once you have finished one foot, do the other.",
+            "right",
+            "left",
+        ),
+        ("Massage the sole for a minute.\n\nSwitch positions and hands and do the other.", "right", "left"),
+        ("Lie on your side and lift the top leg 10 times.\n\nReverse positions, and repeat.", "right", "left"),
+        ("Raise the arms and bring the right knee to the chest. Repeat with contralateral leg.", "right", "left"),
+        ("Lean to one side for 15 seconds. And of course, you've got the other side.", "right", "left"),
+    ],
+)
+def test_other_side_said_in_many_ways(text: str, first: str, then: str) -> None:
+    steps = parse_text(text, "x.txt").steps
+    sides = [s.side for s in steps if s.is_instruction]
+    assert sides[0] == first and sides[-1] == then
+    assert any(s.copy_of is not None for s in steps)

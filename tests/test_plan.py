@@ -305,3 +305,9 @@ def test_a_labelled_sentence_is_spoken_and_only_a_bare_prescription_is_not() -> 
     spoken = [e.text for e in timeline_of(parse_text(text, "x.txt"), Options()).events if e.kind == "speech"]
     assert "Rest: lie flat and let your whole body go heavy for one minute." in spoken
     assert not any("Reps" in said for said in spoken)
+
+
+def test_hold_leaves_a_counted_movement_at_its_pace() -> None:
+    routine = parse_text("Roll your shoulders backward 10 times.\n\nKnead the arch of your foot for 20 seconds.", "x.txt")
+    steps = plan.apply_options(routine, Options(hold=45)).steps
+    assert [(s.seconds, s.repeat) for s in steps] == [(3, 10), (45, 1)]

@@ -122,7 +122,8 @@ def _apply(step: Step, options: Options) -> Step:
         step = replace(
             step, seconds=round(step.seconds * options.scale, 3), release=round(step.release * options.scale, 3)
         )
-    if options.hold is not None and step.is_hold:
+    counted = step.repeat > 1 and step.seconds_from == "default"  # "roll your shoulders 10 times": its pace
+    if options.hold is not None and step.is_hold and not counted:
         step = replace(step, seconds=options.hold, seconds_from="override")
     seconds = _override(step, options.set_holds)
     if seconds is not None:

@@ -39,6 +39,12 @@ def parse_text(text: str, source: str = "") -> Routine:
     return Routine(title=title or title_from(source), steps=steps, source=source, guesses=guessed(draft, steps))
 
 
+def own_item(b: Draft, unit: Unit, same: list[int]) -> bool:
+    """ "4. Wrist stretch – … 15-20 s. Switch sides.": said on the item's own line, the switch is
+    of that item's steps, not of the whole list before it."""
+    return unit.from_list and b.steps[same[-1]].source_line == unit.line
+
+
 def _steps(units: list[Unit]) -> Draft:
     """Units → steps, in the order they are spoken."""
     b = Draft()
@@ -102,7 +108,7 @@ def _steps(units: list[Unit]) -> Draft:
                 # it but the sentence that asks ("Do the right foot first, then repeat the whole chart…")
                 whole = [p for p in b.whole_run if b.sentence_of.get(p) != unit.sentence]
                 mirror(b, unit, cue, whole or list(b.whole_run), keep_unsided=True)
-            elif unit.split_tail and same and not ends_a_side(b, same):
+            elif same and (unit.split_tail or own_item(b, unit, same)) and not ends_a_side(b, same):
                 mirror(b, unit, cue, same)
             else:
                 mirror(b, unit, cue)
