@@ -92,7 +92,7 @@ def sized_routine(minutes: float, path: Path) -> float:
 
     if minutes % 5 == 0 and minutes >= 10:
         path.write_text(presses(minutes), encoding="utf-8")
-        timeline = pipeline.plan(path, Options())[1]
+        timeline = pipeline.plan(path, Options()).timeline
         return timeline.length / timeline.sample_rate / 60
 
     def planned(steps: int) -> float:
