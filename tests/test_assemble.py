@@ -63,20 +63,24 @@ def snr(reference: np.ndarray, decoded: np.ndarray) -> float:
     return 10 * math.log10(float(np.sum(reference**2)) / max(float(np.sum((decoded - reference) ** 2)), 1e-9))
 
 
-def spliced(length: int, placements: list[Placement], sounds: dict[str, np.ndarray], channels: int) -> bytes:
+def assembled_in(path: Path, length: int, placements: list[Placement], encoder: assemble.Encoder) -> assemble.Assembled:
+    """The track assembled into the file at `path`."""
+    lengths = {key: len(samples) for key, samples in encoder.sounds.items()}
+    with open(path, "wb") as out:
+        return assemble.assemble(length, assemble.segments(placements, lengths), encoder, out)
+
+
+def spliced(length: int, placements: list[Placement], sounds: dict[str, np.ndarray], channels: int, path: Path) -> None:
     stream = mp3frames.Stream(RATE, channels, 64)
-    lengths = {key: len(samples) for key, samples in sounds.items()}
-    encoder = assemble.Encoder(stream, sounds, None)
-    assembled = assemble.assemble(length, assemble.segments(placements, lengths), encoder)
-    assemble.check(assembled, assembled.data, length, stream)
-    return assembled.data
+    assembled = assembled_in(path, length, placements, assemble.Encoder(stream, sounds, None))
+    assemble.check(assembled, path, length, stream)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(track=tracks())
 def test_spliced_tracks_decode_exactly_in_every_decoder(tmp_path: Path, track: tuple) -> None:  # type: ignore[type-arg]
     length, placements, sounds, channels = track
-    (tmp_path / "spliced.mp3").write_bytes(spliced(length, placements, sounds, channels))
+    spliced(length, placements, sounds, channels, tmp_path / "spliced.mp3")
     spans = [(p.start, p.start + len(sounds[p.sound])) for p in placements]
     window = round(ONSET_MS / 1000 * RATE)
     for name, decoded in decoded_by(tmp_path / "spliced.mp3").items():
@@ -100,7 +104,7 @@ def test_spliced_and_whole_encodes_sound_alike(tmp_path: Path, channels: int) ->
         at += len(sounds[key]) + int(rng.choice([1000, 3000, 60_000]))
     length = at + 5000
     reference = track_pcm(length, placements, sounds, channels)
-    (tmp_path / "spliced.mp3").write_bytes(spliced(length, placements, sounds, channels))
+    spliced(length, placements, sounds, channels, tmp_path / "spliced.mp3")
     with render.open_mp3(tmp_path / "whole.mp3", RATE, channels, 64) as whole:
         whole.write((reference / 32767).astype(np.float32))
     ours, theirs = decoded_by(tmp_path / "spliced.mp3"), decoded_by(tmp_path / "whole.mp3")
@@ -127,24 +131,28 @@ def test_segments_come_from_the_cache_and_a_damaged_entry_is_a_miss(tmp_path: Pa
     sounds = {"a": sound(3001, 1), "b": sound(2001, 2)}
     placements = [Placement(700, "a"), Placement(30_000, "b"), Placement(700 + 100 * SAMPLES, "a")]
     stream = mp3frames.Stream(RATE, 1, 64)
-    parts = assemble.segments(placements, {k: len(v) for k, v in sounds.items()})
-    first = assemble.Encoder(stream, sounds, tmp_path)
-    made = assemble.assemble(80_000, parts, first).data
+    cache, mp3 = tmp_path / "cache", tmp_path / "a.mp3"
+    cache.mkdir()
+    first = assemble.Encoder(stream, sounds, cache)
+    assembled_in(mp3, 80_000, placements, first)
+    made = mp3.read_bytes()
     assert first.encoded == 2  # "a" at 700 and at 60,000 sits at the same place in its frame
-    assert list(tmp_path.iterdir()) == []  # kept only once the file is checked
+    assert list(cache.iterdir()) == []  # kept only once the file is checked
     first.keep()
-    entries = sorted(tmp_path.glob("*.frames"))
+    entries = sorted(cache.glob("*.frames"))
     assert len(entries) == 2
-    again = assemble.Encoder(stream, sounds, tmp_path)
-    assert assemble.assemble(80_000, parts, again).data == made and again.encoded == 0
+    again = assemble.Encoder(stream, sounds, cache)
+    assembled_in(mp3, 80_000, placements, again)
+    assert mp3.read_bytes() == made and again.encoded == 0
     damaged = entries[0].read_bytes()
     entries[0].write_bytes(damaged[:-40] + bytes(40))
     entries[1].write_bytes(b"")
-    third = assemble.Encoder(stream, sounds, tmp_path)
-    assert assemble.assemble(80_000, parts, third).data == made and third.encoded == 2
+    third = assemble.Encoder(stream, sounds, cache)
+    assembled_in(mp3, 80_000, placements, third)
+    assert mp3.read_bytes() == made and third.encoded == 2
     moved = [Placement(p.start + 1, p.sound) for p in placements]  # a new place in the frame: new frames
-    fourth = assemble.Encoder(stream, sounds, tmp_path)
-    assemble.assemble(80_001, assemble.segments(moved, {k: len(v) for k, v in sounds.items()}), fourth)
+    fourth = assemble.Encoder(stream, sounds, cache)
+    assembled_in(mp3, 80_001, moved, fourth)
     assert fourth.encoded == 2
 
 
@@ -156,18 +164,21 @@ def test_a_segment_that_does_not_fit_is_refused() -> None:
         assemble.Encoder(stream, sounds, None).frames(segment)
 
 
-def test_the_check_finds_a_damaged_or_short_stream() -> None:
+@pytest.mark.parametrize("chunk", [1000, 4097, assemble.CHECK_CHUNK])  # frames cut by the pieces read
+def test_the_check_finds_a_damaged_or_short_stream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(assemble, "CHECK_CHUNK", chunk)
     sounds = {"a": sound(3001, 1)}
     placements = [Placement(700, "a"), Placement(40_000, "a")]
     stream = mp3frames.Stream(RATE, 1, 64)
-    assembled = assemble.assemble(
-        60_000, assemble.segments(placements, {"a": 3001}), assemble.Encoder(stream, sounds, None)
-    )
-    assemble.check(assembled, assembled.data, 60_000, stream)
-    middle = int(assembled.starts[len(assembled.starts) // 2])
-    damaged = assembled.data[:middle] + b"\x00" + assembled.data[middle + 1 :]
-    for data in (damaged, assembled.data[:-100], assembled.data + bytes(10)):
+    mp3 = tmp_path / "a.mp3"
+    assembled = assembled_in(mp3, 60_000, placements, assemble.Encoder(stream, sounds, None))
+    assemble.check(assembled, mp3, 60_000, stream)
+    data = mp3.read_bytes()
+    damaged = [data[:at] + b"\x00" + data[at + 1 :] for at in assembled.starts[:-1]]  # every frame's header
+    for wrong in (*damaged, data[:-100], data + bytes(10)):
+        mp3.write_bytes(wrong)
         with pytest.raises(assemble.SpliceError):
-            assemble.check(assembled, data, 60_000, stream)
+            assemble.check(assembled, mp3, 60_000, stream)
+    mp3.write_bytes(data)
     with pytest.raises(assemble.SpliceError, match="decodes to 60000 samples, planned 60001"):
-        assemble.check(assembled, assembled.data, 60_001, stream)
+        assemble.check(assembled, mp3, 60_001, stream)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import replace
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
@@ -12,8 +14,12 @@ from hypothesis import strategies as st
 from tests.conftest import SHORT_ROUTINE, fake_measure
 from voiceguide import plan
 from voiceguide.errors import UsageError
-from voiceguide.model import SAMPLE_RATE, Options, Routine, Step, Timeline
+from voiceguide.model import SAMPLE_RATE, Event, Hold, Options, Routine, Step, Timeline
 from voiceguide.parse import parse_text
+
+# Sounds start on the MP3's frame grid: a cue in a hold starts within a frame of its phase
+# boundary there (its hold moved by at most half a frame, and the cue by at most half a frame).
+FRAME = plan.GRID / SAMPLE_RATE
 
 
 def timeline_of(routine: Routine, options: Options) -> Timeline:
@@ -58,7 +64,7 @@ def test_breath_prompts_start_on_phase_boundaries() -> None:
     (hold,) = timeline.holds
     prompts = [e for e in timeline.events if e.kind == "breath"]
     offsets = [(e.start - hold.start) / SAMPLE_RATE for e in prompts]
-    assert offsets == [0, 4, 10, 14, 20, 24]
+    assert offsets == pytest.approx([0, 4, 10, 14, 20, 24], abs=FRAME)
     assert [e.text for e in prompts] == ["Breathe in.", "Breathe out."] * 3
     assert all(hold.start <= e.start and e.end <= hold.end for e in prompts)
 
@@ -79,13 +85,14 @@ def test_long_holds_get_halfway_and_ten_seconds_left_between_breaths() -> None:
     (hold,) = timeline.holds
     inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind != "silence"]
     spoken = {e.text: e for e in inside if e.kind == "speech"}
-    breathe_in = [e.start - hold.start for e in inside if e.text == "Breathe in."]
-    assert breathe_in == [n * 10 * SAMPLE_RATE for n in range(6)]  # six whole cycles, none left out
-    guard = round(plan.PROMPT_GUARD * SAMPLE_RATE)
-    assert spoken["Halfway."].end == hold.start + 30 * SAMPLE_RATE - guard  # just before a "Breathe in."
+    breathe_in = [(e.start - hold.start) / SAMPLE_RATE for e in inside if e.text == "Breathe in."]
+    assert breathe_in == pytest.approx([n * 10 for n in range(6)], abs=FRAME)  # six whole cycles, none left out
+    guard = plan.PROMPT_GUARD
+    halfway = (spoken["Halfway."].end - hold.start) / SAMPLE_RATE
+    assert halfway == pytest.approx(30 - guard, abs=FRAME)  # just before a "Breathe in."
     left = (hold.end - spoken["Ten seconds left."].end) / SAMPLE_RATE
     assert 9 <= left <= 11
-    assert spoken["Ten seconds left."].end == hold.start + 50 * SAMPLE_RATE - guard
+    assert (spoken["Ten seconds left."].end - hold.start) / SAMPLE_RATE == pytest.approx(50 - guard, abs=FRAME)
     for before, after in itertools.pairwise(inside):
         assert before.end <= after.start
 
@@ -120,8 +127,8 @@ def test_a_hold_is_whole_breath_cycles_ending_on_an_exhale(
     factor = seconds / (cycles * sum(pattern) - (pattern[-1] if len(pattern) == 4 else 0))
     assert 0.7 < factor < 1.45  # the pace stretched or shrunk, never far
     # the exhale runs from its cue to the bell: as long as every other exhale
-    assert abs((hold.end - last_out) / SAMPLE_RATE - pattern[2 if len(pattern) > 2 else 1] * factor) < 0.001
-    assert all(abs(b - a - sum(pattern) * factor) < 0.001 for a, b in itertools.pairwise(starts))
+    assert abs((hold.end - last_out) / SAMPLE_RATE - pattern[2 if len(pattern) > 2 else 1] * factor) <= FRAME
+    assert all(abs(b - a - sum(pattern) * factor) <= FRAME for a, b in itertools.pairwise(starts))
 
 
 @settings(max_examples=80, deadline=None)
@@ -143,7 +150,8 @@ def test_the_pace_holds_through_the_markers_and_ends_on_an_exhale(
     assert cues[-1] == "Breathe out."
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     cycle = min(gaps) if gaps else 0
-    assert all(abs(gap - round(gap / cycle) * cycle) < 0.001 for gap in gaps)  # a marker may take a cycle's place
+    # a marker may take a cycle's place; each cue is within half a frame of its phase boundary
+    assert all(abs(gap - round(gap / cycle) * cycle) <= (1 + round(gap / cycle)) * FRAME for gap in gaps)
     inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind != "silence"]
     for before, after in itertools.pairwise(inside):
         assert before.end <= after.start
@@ -175,8 +183,8 @@ def test_breath_cues_by_voice_tone_or_both(cue: str, sounds: list[str]) -> None:
     timeline = timeline_of(Routine("Test", (step,)), Options(breath_cue=cue))
     (hold,) = timeline.holds
     assert [e.sound for e in timeline.events if e.kind == "breath"] == sounds
-    starts = [e.start - hold.start for e in timeline.events if e.sound.startswith("tone:")]
-    assert starts == [0, 4 * SAMPLE_RATE][: len(starts)]
+    starts = [(e.start - hold.start) / SAMPLE_RATE for e in timeline.events if e.sound.startswith("tone:")]
+    assert starts == pytest.approx([0, 4][: len(starts)], abs=FRAME)
 
 
 def test_without_bells_a_hold_ends_with_a_spoken_release() -> None:
@@ -308,6 +316,107 @@ def test_a_labelled_sentence_is_spoken_and_only_a_bare_prescription_is_not() -> 
 
 
 def test_hold_leaves_a_counted_movement_at_its_pace() -> None:
-    routine = parse_text("Roll your shoulders backward 10 times.\n\nKnead the arch of your foot for 20 seconds.", "x.txt")
+    text = "Roll your shoulders backward 10 times.\n\nKnead the arch of your foot for 20 seconds."
+    routine = parse_text(text, "x.txt")
     steps = plan.apply_options(routine, Options(hold=45)).steps
     assert [(s.seconds, s.repeat) for s in steps] == [(3, 10), (45, 1)]
+
+
+# The frame grid ---------------------------------------------------------------------------------
+
+GRID = plan.GRID
+
+
+def grid_free(routine: Routine, options: Options) -> Timeline:
+    """The timeline as it would be without the grid (a grid of one sample moves nothing)."""
+    with mock.patch.object(plan, "GRID", 1):
+        return timeline_of(routine, options)
+
+
+def hold_of(event: Event, holds: tuple[Hold, ...]) -> Hold | None:
+    return next((h for h in holds if h.start <= event.start < h.end), None)
+
+
+def test_sounds_start_on_the_frame_grid_where_they_may() -> None:
+    options = Options(hold=65)  # long enough for "Halfway." and "Ten seconds left."
+    timeline = timeline_of(parse_text(SHORT_ROUTINE, "hand.txt"), options)
+    starts, ends = {h.start for h in timeline.holds}, {h.end for h in timeline.holds}
+    assert all(start % GRID == 0 for start in starts)
+    inside = [e for e in timeline.events if e.kind != "silence" and hold_of(e, timeline.holds)]
+    assert {e.text for e in inside} == {"Breathe in.", "Breathe out.", "Halfway.", "Ten seconds left."}
+    assert all(e.start % GRID == 0 for e in inside)
+    outside = []
+    for before, event, after in zip(timeline.events, timeline.events[1:], timeline.events[2:], strict=False):
+        if before.kind != "silence" or event.kind == "silence" or event in inside:
+            continue  # a sound right after another one moves with it
+        if event.start in ends:  # the bell, exact at the end of its hold
+            assert event.kind == "chime"
+            continue
+        if after.kind == "silence" and after.end in starts:  # placed by its hold, its prep pause exact
+            assert after.length == round(options.prep * SAMPLE_RATE)
+            continue
+        assert event.start % GRID == 0, event
+        outside.append(event.text)
+    assert outside[:3] == ["Hand warm-up", "Hands hold a lot of tension after a day at the keyboard.", "Palm press"]
+    assert "switch" in outside and outside[-1].startswith("That is the end")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=steps_strategy,
+    prep=st.floats(min_value=0, max_value=5),
+    cue=st.sampled_from(["voice", "both"]),
+    markers=st.sampled_from([None, True]),
+)
+def test_the_grid_moves_each_sound_by_at_most_half_a_frame(
+    steps: list[Step], prep: float, cue: str, markers: bool | None
+) -> None:
+    routine = Routine("Any", tuple(replace(s, index=i + 1) for i, s in enumerate(steps)))
+    options = Options(prep=prep, breath_cue=cue, halfway=markers, countdown=markers)
+    timeline, free = timeline_of(routine, options), grid_free(routine, options)
+    assert timeline.length == free.length
+    assert [h.end - h.start for h in timeline.holds] == [h.end - h.start for h in free.holds]
+    sounds = [e for e in timeline.events if e.kind != "silence"]
+    unmoved = [e for e in free.events if e.kind != "silence"]
+    assert [(e.kind, e.text, e.step) for e in sounds] == [(e.kind, e.text, e.step) for e in unmoved]
+    # A hold that runs straight on from the one before starts off the grid: its first cue (a
+    # tone and its word) goes to the first grid point in it.
+    first_cues: set[Event] = set()
+    for hold in timeline.holds:
+        inside = [e for e in sounds if hold.start <= e.start < hold.end]
+        if hold.start % GRID and inside:
+            first_cues.add(inside[0])
+            for before, after in itertools.pairwise(inside):
+                if before not in first_cues or after.start != before.end:
+                    break
+                first_cues.add(after)
+    for event, was in zip(sounds, unmoved, strict=True):
+        moved = event.start - was.start
+        assert abs(moved) <= GRID // 2 or (event in first_cues and moved < GRID + GRID // 2), (event, was)
+    ends = {h.end for h in timeline.holds}
+    for hold, was in zip(timeline.holds, free.holds, strict=True):  # the pause before a hold is exact
+        if hold.start not in ends:
+            pause = next(e for e in timeline.events if e.end == hold.start)
+            assert pause.length == next(e for e in free.events if e.end == was.start).length
+
+
+def test_a_longer_hold_moves_no_other_sound_within_its_frame() -> None:
+    """What a rebuild must encode again after one hold grows by a second: only the sounds of
+    that step whose place in their frame changed, and the closing bell, which ends the track."""
+    text = "# Points\n\n" + "".join(f"Press point {n} for 60 seconds.\n" for n in range(1, 6))
+    routine = parse_text(text, "points.txt")
+    changed = routine.instructions[1]
+    before = timeline_of(routine, Options())
+    after = timeline_of(routine, Options(set_holds=((changed.index, 61.0),)))
+    assert after.length == before.length + SAMPLE_RATE
+
+    def placed(timeline: Timeline) -> Counter[tuple[str, int]]:
+        return Counter((e.sound, e.start % GRID) for e in timeline.events if e.sound)
+
+    moved = placed(after) - placed(before)
+    said = next(e.sound for e in after.events if e.step == changed.index and e.kind == "speech")
+    assert "61 seconds" in said
+    assert set(moved) <= {(said, moved_to) for moved_to in range(GRID)} | {
+        (bell, moved_to) for bell in ("chime:end", "chime:closing") for moved_to in range(GRID)
+    }
+    assert sum(moved.values()) == 3, moved  # its words, its bell and the closing bell

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import zlib
 from pathlib import Path
+from typing import Any
 
 import miniaudio
 import numpy as np
@@ -15,10 +17,12 @@ from pydub import AudioSegment
 from typer.testing import CliRunner
 
 from tests.conftest import SHORT_ROUTINE
-from voiceguide import assemble, pipeline, render, sidecars
+from voiceguide import assemble, pipeline, plan, render, sidecars
+from voiceguide.chime import sound_length
 from voiceguide.cli import app
 from voiceguide.errors import RenderError, UsageError
 from voiceguide.model import SAMPLE_RATE, Event, Options, Step, Timeline
+from voiceguide.parse import parse_text
 
 runner = CliRunner()
 
@@ -181,9 +185,11 @@ def test_a_failed_check_falls_back_to_the_whole_file_encode(
     caplog.set_level(logging.DEBUG, "voiceguide")
     made = assemble.assemble
 
-    def frames_lost(*args: object) -> assemble.Assembled:
-        assembled = made(*args)  # type: ignore[arg-type]
-        return assemble.Assembled(assembled.data[:-1000], assembled.audible, assembled.starts)
+    def frames_lost(*args: Any) -> assemble.Assembled:
+        assembled = made(*args)
+        out = args[3]
+        out.truncate(out.seek(-1000, os.SEEK_END))
+        return assembled
 
     monkeypatch.setattr(assemble, "assemble", frames_lost)
     track, clips = timeline([("Feet", 4)])
@@ -203,3 +209,29 @@ def test_ambience_is_encoded_whole_and_debug_says_why(short_routine: Path, tmp_p
     assert (
         "voiceguide: debug: encoding the whole track in one run: --ambience plays under the silences" in result.stderr
     )
+
+
+def test_a_rebuild_after_a_longer_hold_encodes_only_the_sounds_it_moved(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On the frame grid, with the track's level in whole steps, a hold one second longer
+    leaves every other sound where it was in its frame and as loud as it was."""
+    caplog.set_level(logging.DEBUG, "voiceguide")
+    text = "".join(f"Press point {n} for 50 seconds.\n" for n in range(1, 6))
+    routine = parse_text(text, "points.txt")
+    for options in (Options(), Options(set_holds=((routine.instructions[2].index, 51.0),))):
+        prepared = plan.apply_options(routine, options)
+        clips = {
+            said: clip(0.2 + 0.15 * len(said.split()), 150 + zlib.crc32(said.encode()) % 400)
+            for said in plan.phrases(prepared, options)
+        }
+
+        def measure(sound: str, clips: dict[str, AudioSegment] = clips, options: Options = options) -> int:
+            source, _, name = sound.partition(":")
+            return int(clips[name].frame_count()) if source == "voice" else sound_length(sound, options)
+
+        track = plan.build_timeline(prepared, options, measure)
+        render.render(track, clips, options, render.Outputs.beside(tmp_path / "points.mp3"), cache_folder=tmp_path)
+    notes = [r.getMessage() for r in caplog.records if r.getMessage().startswith("assembled")]
+    assert len(notes) == 2 and notes[0].endswith(" 12 encoded afresh"), notes  # each distinct sound once
+    assert notes[1].endswith(" 3 encoded afresh"), notes  # the changed step's words and bell, the closing bell

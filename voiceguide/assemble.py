@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, BinaryIO
 
 from voiceguide import mp3frames
 from voiceguide.mp3frames import DECODER_DELAY, ENCODER_DELAY, SAMPLES, FrameError, Stream
@@ -38,6 +38,7 @@ FORMAT = 2  # bump when what a segment holds changes, so old cache entries are n
 QUALITY = 3  # LAME's algorithm quality (0 best, 9 fastest); its library default, as libsndfile uses it
 MARGIN = 2 * SAMPLES  # digital zero after a segment's last sound
 SUFFIX = ".frames"
+SILENT_RUN = 4096  # silent frames written at a time (under a megabyte)
 
 
 class SpliceError(FrameError):
@@ -110,25 +111,27 @@ class Encoder:
         self.settings += [stream.channels, stream.kbps]
         self.digests: dict[str, str] = {}
         self.fresh: dict[Path, Frames] = {}  # segments encoded in this build, by cache entry
+        self.known: dict[Path, Frames] = {}  # segments placed before in this build
         self.encoded = 0  # segments encoded rather than read back
 
     def frames(self, segment: Segment) -> Frames:
+        """The segment's frames: as placed before in this build (on the frame grid, most sounds
+        are placed many times), from the cache, or encoded now (then `fresh`)."""
         from dataclasses import replace
 
         from voiceguide import cache
 
         entry = cache.entry(self.folder or Path(), self._key(segment), SUFFIX)
-        if entry in self.fresh:  # placed before in this build: decoded there
-            return replace(self.fresh[entry], fresh=False)
-        if self.folder is not None:
-            found = _read(entry, segment)
-            if found is not None:
-                return found
-        data = self._encode(segment)
-        made = Frames(data, self._fits(segment, data), fresh=True)
-        self.encoded += 1
-        self.fresh[entry] = made
-        return made
+        if entry in self.known:  # decoded where it was first placed, or in the build that made it
+            return self.known[entry]
+        found = _read(entry, segment) if self.folder is not None else None
+        if found is None:
+            data = self._encode(segment)
+            found = Frames(data, self._fits(segment, data), fresh=True)
+            self.encoded += 1
+            self.fresh[entry] = found
+        self.known[entry] = replace(found, fresh=False)
+        return found
 
     def keep(self) -> None:
         """Write the segments encoded in this build to the cache, once the assembled file that
@@ -223,30 +226,33 @@ def _read(entry: Path, segment: Segment) -> Frames | None:
 
 @dataclass(frozen=True)
 class Assembled:
-    """The MP3 stream, and where its new sounds are in it: for each segment encoded in this
-    build, the bytes of its frames and of the silent frame after it (when one follows), how many
-    frames those are, and whether that silent frame is there."""
+    """Where the MP3 stream was written, and where its new sounds are in it: for each segment
+    encoded in this build, the file offsets of its frames and of the silent frame after it
+    (when one follows), how many frames those are, and whether that silent frame is there."""
 
-    data: bytes
     audible: tuple[tuple[int, int, int, bool], ...]
-    starts: np.ndarray  # where each frame starts, the Info frame's included, and where the last ends
+    starts: np.ndarray  # file offset of each frame, the Info frame's included, and where the last ends
 
 
 def assemble(
     length: int,
     segments: Sequence[Segment],
     encoder: Encoder,
+    out: BinaryIO,
     progress: Callable[[int], None] | None = None,
 ) -> Assembled:
-    """The MP3 stream of a track of `length` samples: the Info frame, then one frame per slot,
-    each a segment's or a silent one."""
+    """Write the MP3 stream of a track of `length` samples to `out`, from where it stands: the
+    Info frame, then one frame per slot, each a segment's or a silent one. The frames go
+    straight to `out`, so memory does not grow with the track's length; the Info frame, which
+    counts them all, is written into its place last."""
     import numpy as np
 
     stream = encoder.stream
     slots = -(-(length + ENCODER_DELAY + DECODER_DELAY) // SAMPLES)  # frames the decoders will read
     padding = slots * SAMPLES - ENCODER_DELAY - length  # samples they drop at the end
-    parts: list[bytes] = []
-    sizes: list[np.ndarray] = []
+    writer = _Writer(out, _crc16())
+    begin = out.tell()
+    out.write(bytes(stream.size(False)))  # the Info frame's place
     places: list[tuple[int, int, bool]] = []  # each segment's first slot, frames kept, and whether new
     slot = done = 0
     mode: int | None = None
@@ -255,26 +261,26 @@ def assemble(
             raise SpliceError(f"segment at {segment.start} overlaps the one before it")
         made = encoder.frames(segment)
         mode = made.data[3] >> 6 & 3 if mode is None else mode
-        _silence(stream, slot, segment.slot, parts, sizes, mode)
+        _silence(stream, slot, segment.slot, writer, mode)
         keep = min(len(made.sizes), slots - segment.slot)  # past the end only frames of silence
-        parts.append(made.data[: int(made.sizes[:keep].sum())])
-        sizes.append(made.sizes[:keep])
+        writer.write(made.data[: int(made.sizes[:keep].sum())], made.sizes[:keep])
         places.append((segment.slot, keep, made.fresh))
         slot = segment.slot + keep
         if progress:
             position = min(length, slot * SAMPLES)
             progress(position - done)
             done = position
-    _silence(stream, slot, slots, parts, sizes, mode)
+    _silence(stream, slot, slots, writer, mode)
     if progress and length > done:
         progress(length - done)
-    audio = b"".join(parts)
-    frame_sizes = np.concatenate([*sizes, np.zeros(0, dtype=np.uint16)]).astype(np.int64)
-    if len(frame_sizes) != slots or int(frame_sizes.sum()) != len(audio):
+    frame_sizes = np.concatenate([*writer.sizes, np.zeros(0, dtype=np.uint16)]).astype(np.int64)
+    if len(frame_sizes) != slots or int(frame_sizes.sum()) != writer.written:
         raise SpliceError(f"{len(frame_sizes)} frames assembled, {slots} planned")
-    crc = _crc16()
-    info = mp3frames.info_frame(stream, frame_sizes, padding, crc(audio), crc, mode, QUALITY)
-    ends = np.concatenate([[0], np.cumsum(frame_sizes)]) + len(info)
+    info = mp3frames.info_frame(stream, frame_sizes, padding, writer.crc, _crc16(), mode, QUALITY)
+    out.seek(begin)
+    out.write(info)
+    out.seek(0, 2)
+    ends = np.concatenate([[0], np.cumsum(frame_sizes)]) + begin + len(info)
     audible = []
     for number, (first, keep, fresh) in enumerate(places):
         following = places[number + 1][0] if number + 1 < len(places) else slots
@@ -282,54 +288,86 @@ def assemble(
         frames = keep + silent_after
         if fresh:  # segments from the cache were decoded in the build that made them
             audible.append((int(ends[first]), int(ends[first + frames]), frames, silent_after))
-    return Assembled(info + audio, tuple(audible), np.concatenate([[0], ends]))
+    return Assembled(tuple(audible), np.concatenate([[begin], ends]))
 
 
-def check(assembled: Assembled, data: bytes, length: int, stream: Stream) -> None:
-    """Check `data`, the stream as it was written, against the plan: every frame where it was
-    put; decoded where it has new sound (each new segment's frames as they stand in it, and the
-    silent frame after them, which must be digital zero); the decoder's reading of its length.
-    Segments from the cache were decoded so when they were made, and the silent frames between
-    are copies of one frame, decoded in the tests. SpliceError if anything is not as planned."""
+class _Writer:
+    """Frames written in order: their bytes to a file, their sizes kept, their CRC running."""
+
+    def __init__(self, out: BinaryIO, crc16: Callable[..., int]) -> None:
+        self.out, self.crc16 = out, crc16
+        self.sizes: list[np.ndarray] = []
+        self.crc = 0
+        self.written = 0
+
+    def write(self, data: bytes, sizes: np.ndarray) -> None:
+        self.out.write(data)
+        self.sizes.append(sizes)
+        self.crc = self.crc16(data, self.crc)
+        self.written += len(data)
+
+
+CHECK_CHUNK = 1 << 20  # bytes of the file read at a time by the check
+
+
+def check(assembled: Assembled, path: Path, length: int, stream: Stream) -> None:
+    """Check the file at `path` as it was written against the plan, reading it from disk a
+    piece at a time: every frame where it was put; decoded where it has new sound (each new
+    segment's frames as they stand in it, and the silent frame after them, which must be
+    digital zero); the decoder's reading of its length. Segments from the cache were decoded
+    so when they were made, and the silent frames between are copies of one frame, decoded in
+    the tests. SpliceError if anything is not as planned."""
     import miniaudio
     import numpy as np
 
     starts = assembled.starts
-    if len(data) != int(starts[-1]):
-        raise SpliceError(f"the assembled file holds {len(data)} bytes of frames, planned {int(starts[-1])}")
-    bytes_ = np.frombuffer(data, dtype=np.uint8)
-    heads = starts[:-1]
-    padded = (bytes_[heads + 2] >> 1 & 1).astype(np.int64)
-    synced = (bytes_[heads] == 0xFF) & (bytes_[heads + 1] & 0xE0 == 0xE0)
-    if not synced.all() or np.any(np.diff(starts) != stream.size(False) + padded):
-        raise SpliceError("the assembled file's frames are not where they were put")
-    if assembled.audible:
-        decoded = miniaudio.mp3_read_s16(b"".join(data[start:end] for start, end, *_ in assembled.audible))
-        samples = np.asarray(decoded.samples, dtype=np.int16).reshape(-1, stream.channels)
-        if len(samples) != SAMPLES * sum(frames for _, _, frames, _ in assembled.audible):
-            raise SpliceError(f"the sounds decode to {len(samples)} samples, not whole frames")
-        at = 0
-        for _, end, frames, silent_after in assembled.audible:
-            at += frames * SAMPLES
-            if silent_after and np.any(samples[at - SAMPLES : at]):
-                raise SpliceError(f"sound reaches past the segment ending at byte {end}")
-    found = miniaudio.mp3_get_info(data).num_frames
+    with open(path, "rb") as file:
+        size = file.seek(0, 2)
+        if size != int(starts[-1]):
+            raise SpliceError(f"the assembled file holds {size} bytes, planned {int(starts[-1])}")
+        padded = np.zeros(len(starts) - 1, dtype=np.int64)
+        synced = np.zeros(len(starts) - 1, dtype=bool)
+        for at in range(int(starts[0]), size, CHECK_CHUNK):
+            file.seek(at)
+            chunk = np.frombuffer(file.read(CHECK_CHUNK + 3), dtype=np.uint8)  # each header whole
+            first, end = np.searchsorted(starts[:-1], [at, at + CHECK_CHUNK])
+            heads = starts[first:end] - at
+            padded[first:end] = chunk[heads + 2] >> 1 & 1
+            synced[first:end] = (chunk[heads] == 0xFF) & (chunk[heads + 1] & 0xE0 == 0xE0)
+        if not synced.all() or np.any(np.diff(starts) != stream.size(False) + padded):
+            raise SpliceError("the assembled file's frames are not where they were put")
+        if assembled.audible:
+            parts = []
+            for start, end, *_ in assembled.audible:
+                file.seek(start)
+                parts.append(file.read(end - start))
+            decoded = miniaudio.mp3_read_s16(b"".join(parts))
+            samples = np.asarray(decoded.samples, dtype=np.int16).reshape(-1, stream.channels)
+            if len(samples) != SAMPLES * sum(frames for _, _, frames, _ in assembled.audible):
+                raise SpliceError(f"the sounds decode to {len(samples)} samples, not whole frames")
+            at = 0
+            for _, end, frames, silent_after in assembled.audible:
+                at += frames * SAMPLES
+                if silent_after and np.any(samples[at - SAMPLES : at]):
+                    raise SpliceError(f"sound reaches past the segment ending at byte {end}")
+    try:
+        found = miniaudio.mp3_get_file_info(str(path)).num_frames  # as a player reads it, tags and all
+    except miniaudio.DecodeError as error:
+        raise SpliceError(f"the assembled file does not decode ({error})") from error
     if found != length:
         raise SpliceError(f"the assembled file decodes to {found} samples, planned {length}")
 
 
-def _silence(
-    stream: Stream, first: int, end: int, parts: list[bytes], sizes: list[np.ndarray], mode: int | None
-) -> None:
-    """Silent frames for slots first..end-1, padded where a constant bitrate pads them."""
+def _silence(stream: Stream, first: int, end: int, writer: _Writer, mode: int | None) -> None:
+    """Silent frames for slots first..end-1, padded where a constant bitrate pads them, written
+    a few thousand at a time."""
     import numpy as np
 
-    if end <= first:
-        return
-    padded = stream.padded_slots(first, end)
     frames = (mp3frames.silent_frame(stream, False, mode), mp3frames.silent_frame(stream, True, mode))
-    parts.append(b"".join([frames[flag] for flag in padded.tolist()]))
-    sizes.append((stream.size(False) + padded).astype(np.uint16))
+    for start in range(first, end, SILENT_RUN):
+        padded = stream.padded_slots(start, min(end, start + SILENT_RUN))
+        sizes = (stream.size(False) + padded).astype(np.uint16)
+        writer.write(b"".join([frames[flag] for flag in padded.tolist()]), sizes)
 
 
 @functools.cache

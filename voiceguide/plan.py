@@ -7,6 +7,9 @@ A timed step sounds like this (times in the cue sheet):
     instruction · prep pause · [hold: breath cues on phase boundaries, halfway, ten seconds
     left] · bell (or a spoken "Release.") · rest
 The hold runs from the end of the prep pause to the start of the bell, to the sample.
+
+Sounds start on the MP3's frame grid wherever they may (`build_timeline`), so that a sound
+encodes alike wherever it falls and a rebuild after an edit encodes only what the edit changed.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ COUNTDOWN_FROM = 45.0  # automatic "Ten seconds left." on holds at least this lo
 ASKED_FROM = 20.0  # with --halfway or --countdown, on holds at least this long
 PREVIEW_SECONDS = 60.0
 MAX_REPEAT = 1000  # more repetitions of one step (or rounds of a list) are refused as a likely typo
+# Samples in a frame of the MP3 (MPEG-2 Layer III at 16 to 24 kHz, mp3frames.SAMPLES): sounds
+# start on multiples of it, counted from the start of the track, wherever they may.
+GRID = 576
 
 
 def apply_options(routine: Routine, options: Options) -> Routine:
@@ -168,6 +174,7 @@ class Say:
 class Pause:
     seconds: float
     step: int | None = None
+    exact: bool = False  # the prep before a hold: never lengthened or shortened for the grid
 
 
 @dataclass(frozen=True)
@@ -239,7 +246,7 @@ def _perform(step: Step, options: Options, bells: bool) -> Iterator[Cue]:
             yield Pause(max(options.rest, step.release), step.index)
             yield Say(lexicon.ordinal_time(performance + 1), step.index)
         if performance == 0 or not step.continuous:
-            yield Pause(options.prep, step.index)
+            yield Pause(options.prep, step.index, exact=True)
         yield HoldCue(step)
         if performance == step.repeat - 1 or not step.continuous:
             yield Chime("end", step.index) if bells else Say(RELEASE, step.index)
@@ -271,12 +278,27 @@ def _pattern(step: Step, options: Options) -> tuple[float, ...] | None:
 
 
 def build_timeline(routine: Routine, options: Options, measure: Measure) -> Timeline:
-    """Lay the script out in samples. Events tile the track; silences are events too."""
+    """Lay the script out in samples. Events tile the track; silences are events too.
+
+    Sounds start on the MP3's frame grid (every GRID samples of the track) wherever they may.
+    The MP3 is assembled from separately encoded sounds, and a sound's encoding depends on
+    where in its frame it starts (assemble.py): on the grid, one encoding serves a sound
+    wherever it falls, and an edit that moves everything after it moves nothing off the grid.
+    The sounds after a pause move together to the grid point nearest where they would be
+    without it, the pause lengthened or shortened by at most half a frame (13 ms). Where a hold
+    follows them, it is the hold's start that goes on the grid: the prep pause before it and
+    the hold stay exact, and its bell sits in its frame by the hold's own length only. Inside
+    a hold, the breath cues and markers go on the grid too (`_hold_inner`). The sounds that
+    close the routine stay where they are, so the grid never changes the track's length.
+    """
     rate = options.sample_rate
+    cues = list(script(routine, options))
     events: list[Event] = []
     holds: list[Hold] = []
     fences: set[int] = set()  # hold edges: silences are not merged across them
     cursor = 0
+    planned = 0  # where the cursor would be if nothing were moved onto the grid
+    movable = False  # the last thing laid out was a pause that may be lengthened or shortened
 
     def add(kind: EventKind, length: int, text: str = "", step: int | None = None, sound: str = "") -> None:
         nonlocal cursor
@@ -289,12 +311,23 @@ def build_timeline(routine: Routine, options: Options, measure: Measure) -> Time
             events.append(Event(cursor, cursor + length, kind, text, step, sound))
         cursor += length
 
-    for cue in script(routine, options):
+    for number, cue in enumerate(cues):
+        if movable and not isinstance(cue, Pause):  # the pause before ends where these sounds start
+            anchor = _anchor(cues, number, options, measure)
+            at = planned if anchor is None else (planned + anchor + GRID // 2) // GRID * GRID - anchor
+            pause = events[-1]
+            while at <= pause.start:  # a pause shorter than a frame stays a pause
+                at += GRID
+            events[-1] = replace(pause, end=at)
+            cursor = at
+            movable = False
         if isinstance(cue, Say):
             sound = f"voice:{cue.text}"
             add("speech", measure(sound), cue.text, cue.step, sound)
         elif isinstance(cue, Pause):
-            add("silence", round(cue.seconds * rate), step=cue.step)
+            length = round(cue.seconds * rate)
+            add("silence", length, step=cue.step)
+            movable = not cue.exact if length > 0 else movable
         elif isinstance(cue, Chime):
             sound = f"chime:{cue.name}"
             add("chime", measure(sound), cue.name, cue.step, sound)
@@ -303,13 +336,54 @@ def build_timeline(routine: Routine, options: Options, measure: Measure) -> Time
             length = round(step.seconds * rate)
             start = cursor
             fences.update((start, start + length))
-            for offset, kind, text, sound in _hold_inner(step, length, options, measure):
+            for offset, kind, text, sound in _hold_inner(step, length, options, measure, _Grid(start, planned)):
                 add("silence", start + offset - cursor, step=step.index)
                 add(kind, measure(sound), text, step.index, sound)  # type: ignore[arg-type]
             add("silence", start + length - cursor, step=step.index)
             holds.append(Hold(step.index, start, start + length, step.seconds))
+        planned += _length(cue, options, measure)
     timeline = Timeline(routine.title, rate, tuple(events), tuple(holds), routine.steps)
     return preview(timeline, PREVIEW_SECONDS) if options.preview else timeline
+
+
+def _length(cue: Cue, options: Options, measure: Measure) -> int:
+    """The samples a cue takes in the track."""
+    if isinstance(cue, Say):
+        return measure(f"voice:{cue.text}")
+    if isinstance(cue, Chime):
+        return measure(f"chime:{cue.name}")
+    seconds = cue.seconds if isinstance(cue, Pause) else cue.step.seconds
+    return max(0, round(seconds * options.sample_rate))
+
+
+def _anchor(cues: list[Cue], number: int, options: Options, measure: Measure) -> int | None:
+    """Where the sounds from cue `number` up to the next pause are held on the grid, in samples
+    from their start: the start of the first hold among them, else their own start; None for
+    the sounds that close the routine."""
+    offset = 0
+    for cue in cues[number:]:
+        if isinstance(cue, HoldCue):
+            return offset
+        length = _length(cue, options, measure)
+        if isinstance(cue, Pause) and not cue.exact and length > 0:
+            return 0
+        offset += length
+    return None
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """The frame grid seen from inside a hold that starts at sample `origin` of the track and
+    would start at `planned` without the grid: offsets into the hold at which a sound starts on
+    a multiple of GRID."""
+
+    origin: int
+    planned: int
+
+    def nearest(self, offset: int) -> int:
+        """The grid offset nearest where `offset` into the hold would be without the grid, at
+        most half a frame from it, but never before the hold's start."""
+        return max((self.planned + offset + GRID // 2) // GRID * GRID - self.origin, -self.origin % GRID)
 
 
 Placed = tuple[int, str, str, str]  # offset in the hold, event kind, text, sound
@@ -317,8 +391,9 @@ Sound = tuple[int, int, str, str, str]  # start, end (samples in the hold), even
 Phase = tuple[int, int, str]  # start, end (samples in the hold), "in", "hold" or "out"
 
 
-def _hold_inner(step: Step, length: int, options: Options, measure: Measure) -> list[Placed]:
-    """What is heard inside a hold, in order: breath cues and the spoken markers.
+def _hold_inner(step: Step, length: int, options: Options, measure: Measure, grid: _Grid) -> list[Placed]:
+    """What is heard inside a hold, in order: breath cues and the spoken markers, each starting
+    on the frame grid.
 
     With breath cues, whole breath cycles fill the hold (`_cycles`), so its last cue is an
     exhale that ends as the bell rings, and each cue starts on a phase boundary. A marker
@@ -326,23 +401,25 @@ def _hold_inner(step: Step, length: int, options: Options, measure: Measure) -> 
     "Breathe in.", or where that end is too short, in place of a whole cycle's cues: the pace
     never changes around it. A hold shorter than one breath cycle gets one "Breathe slowly."
     instead: a half-finished cycle would leave the listener holding their breath at the bell.
+    On the grid, a breath cue starts within half a frame (13 ms) of its phase boundary.
     """
     rate = options.sample_rate
     guard = round(PROMPT_GUARD * rate)
     pattern = _pattern(step, options)
-    cycles = _cycles(pattern, length, rate) if pattern else None
+    fitted = _cycles(pattern, length, rate) if pattern else None
     markers = _markers(length, options, measure)
-    if cycles is None:
-        placed = _at_their_time(markers, length, guard)
+    if fitted is None:
+        placed = _at_their_time(markers, length, guard, grid)
         if pattern and options.breath_cue in ("voice", "both") and length >= 4 * rate:
-            prompt = _mark(0, "breath", SHORT_HOLD_PROMPT, measure)
+            prompt = _mark(grid.nearest(0), "breath", SHORT_HOLD_PROMPT, measure)
             if all(prompt[1] + guard <= start or prompt[0] >= end + guard for start, end, *_ in placed):
                 placed.append(prompt)
         return _in_order(placed)
+    cycles = _on_grid(fitted, grid, length)
     cues = [_cycle_cues(cycle, length, guard, options, measure) for cycle in cycles]
     marks: list[Sound] = []
     for target, tolerance, mark in markers:
-        spot = _between_cycles(mark, target, tolerance, cycles, cues, marks, guard)
+        spot = _between_cycles(mark, target, tolerance, cycles, fitted, cues, marks, guard, grid)
         if spot is not None:
             start, replaced = spot
             marks.append((start, start + mark[1] - mark[0], *mark[2:]))
@@ -374,11 +451,13 @@ def _markers(length: int, options: Options, measure: Measure) -> list[tuple[int,
     return found
 
 
-def _at_their_time(markers: list[tuple[int, int, Sound]], length: int, guard: int) -> list[Sound]:
-    """Markers at their exact moment (a hold without breath cycles); one that would run into
-    the one before, or past the hold, is left out."""
+def _at_their_time(markers: list[tuple[int, int, Sound]], length: int, guard: int, grid: _Grid) -> list[Sound]:
+    """Markers at their moment (a hold without breath cycles), on the grid point nearest it;
+    one that would run into the one before, or past the hold, is left out."""
     kept: list[Sound] = []
-    for _, _, mark in sorted(markers, key=lambda marker: marker[2][0]):
+    for _, _, (at, until, kind, text, sound) in sorted(markers, key=lambda marker: marker[2][0]):
+        moved = grid.nearest(at)
+        mark = (moved, moved + until - at, kind, text, sound)
         if mark[1] <= length - guard and all(mark[0] >= end + guard for _, end, *_ in kept):
             kept.append(mark)
     return kept
@@ -409,6 +488,16 @@ def _cycles(pattern: tuple[float, ...], length: int, rate: int) -> list[list[Pha
     return [found[i : i + len(names)] for i in range(0, len(found), len(names))]
 
 
+def _on_grid(cycles: list[list[Phase]], grid: _Grid, length: int) -> list[list[Phase]]:
+    """The cycles with each phase's start moved to the grid, each phase ending where the next
+    one starts and the last one at the bell."""
+    phases = [phase for cycle in cycles for phase in cycle]
+    starts = [min(grid.nearest(start), length) for start, _, _ in phases]
+    moved = [(start, end, name) for start, end, (_, _, name) in zip(starts, [*starts[1:], length], phases, strict=True)]
+    size = len(cycles[0])
+    return [moved[at : at + size] for at in range(0, len(moved), size)]
+
+
 def _cycle_cues(cycle: list[Phase], length: int, guard: int, options: Options, measure: Measure) -> list[Sound]:
     """A cycle's breath cues, each at the start of its phase and done before the phase ends."""
     cues: list[Sound] = []
@@ -424,19 +513,23 @@ def _between_cycles(
     target: int,
     tolerance: int,
     cycles: list[list[Phase]],
+    fitted: list[list[Phase]],
     cues: list[list[Sound]],
     marks: list[Sound],
     guard: int,
+    grid: _Grid,
 ) -> tuple[int, int | None] | None:
-    """Where a marker goes: (its start, the cycle whose cues it replaces or None), its words
-    ending nearest `target` and within `tolerance` of it, or None when no place is near enough."""
+    """Where a marker goes: (its start, on the grid, and the cycle whose cues it replaces or
+    None), its words ending nearest `target` and within `tolerance` of it, or None when no
+    place is near enough. `cycles` are on the grid, `fitted` as they were before it: a marker
+    in the quiet end of a cycle goes on the grid point nearest where it would be without it."""
     size = mark[1] - mark[0]
     places: list[tuple[int, int, int | None]] = []  # distance, start, replaced cycle
     for number in range(1, len(cycles)):
         boundary = cycles[number][0][0]
         before = cycles[number - 1]
         quiet_from = max([before[-1][0], *(end for _, end, *_ in cues[number - 1])]) + guard
-        start = boundary - guard - size
+        start = grid.nearest(fitted[number][0][0] - guard - size)
         if start >= quiet_from:  # in the quiet end of the cycle before
             places.append((abs(start + size - target), start, None))
         elif number < len(cycles) - 1 and boundary + size <= cycles[number + 1][0][0] - guard:
