@@ -20,7 +20,8 @@ VAGUE_MINUTES = 60.0  # "a few minutes", "several minutes": kept short, and said
 # What a verb asks of the listener, by its lemma (every inflection matches it: see parse.words).
 _VERBS = {
     "position": "sit stand lie lay kneel place put take find locate position cross uncross support grasp grip "
-    "cup bring lift raise lower turn rotate point set close open move wash dry interlace clasp link bend "
+    "practice practise cup bring lift raise lower turn rotate point set close open move wash dry interlace clasp "
+    "link bend "
     "straighten draw pull reach spread curl flex extend tuck drop sink shift return come get make form allow "
     "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
     "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "

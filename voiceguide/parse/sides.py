@@ -51,6 +51,25 @@ def does_again(unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> bool:
     return named is None or named[0] != cue.side
 
 
+_PAIRED_PART = "arm|leg|foot|hand|knee|hip|shoulder|ankle|wrist|elbow|heel|side|nostril"
+_OTHER_PART = re.compile(rf"\bthe (?:other|opposite)\s+(?P<part>{_PAIRED_PART})\b", re.IGNORECASE)
+
+
+def one_then_other(b: Draft, position: int) -> None:
+    """ "Lift first one arm slowly…" then "Raise the other arm…": two steps, one on each side;
+    where neither names its side, the first is the right."""
+    other = _OTHER_PART.search(b.steps[position].text)
+    if other is None or b.steps[position].side:
+        return
+    one = re.compile(rf"\b(?:one|a single)\s+{other.group('part')}\b", re.IGNORECASE)
+    earlier = next((p for p in reversed(b.run) if p < position and one.search(b.steps[p].text)), None)
+    if earlier is None:
+        return
+    first = b.steps[earlier].side or "right"
+    b.steps[earlier] = replace(b.steps[earlier], side=first)
+    b.steps[position] = replace(b.steps[position], side=lexicon.other_side(first))
+
+
 def one_sided(text: str) -> bool:
     """ "Bend your right knee", "Cross one leg over the other": a step done on one side at a time
     (not "drop your knees to one side, then the other", which does both)."""

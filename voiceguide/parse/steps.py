@@ -22,7 +22,7 @@ from voiceguide.parse.modifiers import (
 )
 from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, round_of, rounds_of_list
 from voiceguide.parse.rules import finish, said_of_all
-from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror
+from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror, one_then_other
 from voiceguide.parse.structure import blocks_of
 from voiceguide.parse.units import ASIDE_SECTION, WHOLE, Unit, described, pattern_told, read, units_of
 
@@ -132,6 +132,7 @@ def _steps(units: list[Unit]) -> Draft:
             b.add(step, unit)
             if unit.sets:
                 b.sets[len(b.steps) - 1] = int(unit.sets.value)
+            one_then_other(b, len(b.steps) - 1)
             # a breath told phase by phase may follow
             run = breath_run(units, at, step)
             if run:
