@@ -284,7 +284,7 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+ )?"
             r"(?:strokes|passes|squeezes|presses|circles|rolls|taps|rocks|rotations|lifts|raises|shrugs|tucks|"
-            r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends)\b",
+            r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends|movements|motions)\b",
             "n",
         ),
         # "Take 30 to 40 deep breaths", "twenty or thirty puffs": breaths counted, one at the pace set

@@ -149,7 +149,10 @@ _VERB_OBJECT = frozenset(
 
 
 # "Hands: make a fist." A short label before a colon names the part, not the action.
-LABEL = re.compile(r"^\s*(?:(?:[A-Za-z][\w'-]*\s*){1,4}:|(?:[A-Za-z][\w'+-]*\s+){1,6}[-–—])\s+(?=\S)")
+LABEL = re.compile(
+    r"^\s*(?:(?:[A-Za-z][\w'-]*\s*){1,4}:|(?:[A-Za-z][\w'+-]*\s+){1,6}[-–—])\s+(?=\S)"
+    r"|^\s*[A-Z][\w '’()-]{0,40}?\.?[–—]\s*(?=[A-Z])"  # an old book's "Knee-bending.—Stand with…"
+)
 
 
 _SPOKEN_LEAD = re.compile(

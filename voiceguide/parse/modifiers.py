@@ -114,7 +114,7 @@ _REPEAT_HEAD = re.compile(
 
 _DOSAGE = (
     "hold holds each per side leg arm for about approx around or reps rep repetitions repetition sets set x "
-    "of with rest and totally total in all times"
+    "of with rest and totally total in all times to during full complete respirations breaths movements"
 )
 _DOSAGE_WORDS = frozenset(_DOSAGE.split())
 
