@@ -132,7 +132,9 @@ def instruction(unit: Unit, b: Draft) -> Step:
         return replace(step, seconds=sum(unit.breath.pattern), seconds_from="text")
     if hold is not None:
         return replace(step, seconds=hold, seconds_from="text")
-    held = single_phase(unit.text, after_action=True)
+    held = single_phase(unit.text, after_action=True) or (
+        unit.phases[0] if len(unit.phases) == 1 and not unit.durations else None
+    )  # "Inhale as before; hold the breath four counts; then expel the air."
     if held and held.kind == "hold" and kind in ("hold", "breath", "press", "position"):
         # "Close both nostrils and hold for 4.": a breath held for a count
         return replace(step, kind="hold", seconds=held.seconds, seconds_from="text", breath=None, breath_from=None)

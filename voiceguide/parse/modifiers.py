@@ -135,12 +135,14 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     a description without a verb ("Standing calf stretch - hands on a wall, left leg back.", a
     table's cell) becomes the step it names."""
     last = len(b.steps) - 1
+    if last >= 0 and b.steps[last].copy_of is not None:
+        return _time_both_sides(b, unit, last)
     # a list item or table cell just before, or what was said in the same paragraph
     listed_before = last in b.listed and b.block_of.get(last) == unit.block - 1
     if last < 0 or not (b.block_of.get(last) == unit.block or listed_before):
         return False
     step = b.steps[last]
-    if step.copy_of is not None or step.kind in ("switch", "repeat") or (step.is_instruction and not untimed(step)):
+    if step.kind in ("switch", "repeat") or (step.is_instruction and not untimed(step)):
         return False
     hold, release = hold_and_release(unit)
     kind = step.kind if step.is_instruction else kind_of(step.text)
@@ -173,6 +175,22 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
         b.steps[last] = timed
     if kind in HOLD_BREATH_KINDS:
         b.steps[last] = with_breath(b.steps[last], unit)
+    return True
+
+
+def _time_both_sides(b: Draft, unit: Unit, last: int) -> bool:
+    """ "Bring the right knee to the chest. Repeat with the other leg. 3′": the time said after
+    both sides were done times both."""
+    hold, _ = hold_and_release(unit)
+    switch = next((p for p in range(last, -1, -1) if b.steps[p].kind == "switch"), None)
+    if hold is None or unit.repeat or switch is None or b.block_of.get(switch) != unit.block:
+        return False
+    copies = list(range(switch + 1, last + 1))
+    originals = [b.steps[p].copy_of for p in copies]
+    if any(p is None or not b.steps[p].is_instruction or not untimed(b.steps[p]) for p in originals):
+        return False
+    for position in [p for p in originals if p is not None] + copies:
+        b.steps[position] = with_breath(replace(b.steps[position], seconds=hold, seconds_from="text"), unit)
     return True
 
 
