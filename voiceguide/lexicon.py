@@ -238,7 +238,8 @@ def _is_frequency(text: str, end: int) -> bool:
 # "every 20 minutes", "within 10 min of your run", "this 5-minute routine": how often, when, or
 # how long something else lasts, not a time to hold
 _WHEN_BEFORE = re.compile(
-    r"\b(?:every|each|within|per|in the (?:first|last|next)|once every|after about|after)\s+(?:about\s+|other\s+)?$",
+    r"\b(?:every|each|within|per|in the (?:first|last|next)|once every|after about|after)\s+(?:about\s+|other\s+)?$"
+    r"|\b(?:times|once|twice|x)\s+(?:in|per|a|an|every)\s+(?:about\s+)?$",  # "3 times in 24 hours": how often
     re.IGNORECASE,
 )
 _LENGTH_OF = re.compile(

@@ -171,8 +171,8 @@ def blocks_of(text: str) -> list[Block]:
         line = raw.rstrip()
         stripped = line.strip()
         next_line = lines[i + 1] if i + 1 < len(lines) else ""
-        if not stripped:
-            flush()
+        if not re.search(r"\w", stripped):
+            flush()  # a blank line, or one with nothing to say ("-", "* * *")
             continue
         if _UNDERLINE.match(next_line) and not item and not para and _is_title_line(clean_inline(stripped)):
             blocks.append(
