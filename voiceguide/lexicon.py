@@ -244,7 +244,7 @@ _WHEN_BEFORE = re.compile(
 )
 _LENGTH_OF = re.compile(
     r"\s*(?:long\s+)?(?:routine|session|practice|programme|program|sequence|video|read|walk|workout|class|"
-    r"meditation|break|series|course|plan)\b",
+    r"meditation|break|series|course|plan|timer|alarm|clock|audio|recording|track)\b",
     re.IGNORECASE,
 )
 
@@ -252,7 +252,7 @@ _LENGTH_OF = re.compile(
 def _not_a_hold(text: str, match: re.Match[str]) -> bool:
     if _WHEN_BEFORE.search(text[max(0, match.start() - 24) : match.start()]):
         return True
-    return "-" in match.group(0) and bool(_LENGTH_OF.match(text, match.end()))
+    return bool(_LENGTH_OF.match(text, match.end()))  # "this 5-minute routine", "a 5 minute timer"
 
 
 _REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}

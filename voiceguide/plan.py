@@ -128,7 +128,8 @@ def _apply(step: Step, options: Options) -> Step:
         step = replace(
             step, seconds=round(step.seconds * options.scale, 3), release=round(step.release * options.scale, 3)
         )
-    counted = step.repeat > 1 and step.seconds_from == "default"  # "roll your shoulders 10 times": its pace
+    # "roll your shoulders 10 times", "inhale for 4, exhale for 6": a pace, not a hold
+    counted = (step.repeat > 1 and step.seconds_from == "default") or step.breath_from == "text"
     if options.hold is not None and step.is_hold and not counted:
         step = replace(step, seconds=options.hold, seconds_from="override")
     seconds = _override(step, options.set_holds)

@@ -362,7 +362,10 @@ _SESSION_BEFORE = re.compile(
     r"|\b(?:undisturbed|uninterrupted|without (?:interruption|being disturbed))(?:\s+for)?"
     r"|\bwarm(?:ing)?[- ]up (?:with|by|for)"
     r"|\b(?:work(?:ing)? (?:your way )?up to|build(?:ing)? (?:up )?to|increas\w* (?:\w+ ){0,3}to|progress\w* to|"
-    r"eventually|over time|in time|with practice|gradually)\b[^.;]*)"
+    r"eventually|over time|in time|with practice|gradually)\b[^.;]*"
+    # a section's length beside its name: "Body Scan Relaxation (5 minutes):", "Routine (daily, 10-15 minutes)"
+    r"|\b(?:routine|session|practice|programme|program|sequence|meditation|relaxation|introduction|warm[- ]?up|"
+    r"cool[- ]?down|series|workout|class|protocol)\b[^.;:()]{0,40}\((?:[^()]*,)?)"
     r"(?:\s+(?:about|around|roughly|approximately|at least|less than|under|only|just|a total of))*\s*$",
     re.IGNORECASE,
 )

@@ -278,7 +278,9 @@ def merge(step: Step, unit: Unit) -> Step:
     merged = replace(step, text=f"{step.text} {unit.text}")
     hold, release = hold_and_release(unit)
     one_cycle = step.kind == "breath" and step.breath is not None and step.seconds == sum(step.breath)
-    if hold is not None and (step.seconds_from != "text" or one_cycle):  # "…out for 6. Repeat for 5 minutes."
+    if hold is not None and one_cycle and not unit.repeat:  # "…out for 6. Keep doing this for 5 minutes.": cycles
+        merged = replace(merged, repeat=max(1, round(hold / step.seconds)))
+    elif hold is not None and step.seconds_from != "text":
         kind = step.kind if step.kind not in ("position", "rest") else kind_of(unit.text)
         kind = "hold" if kind in ("position", "rest") else kind
         merged = replace(merged, kind=kind, seconds=hold, seconds_from="text")

@@ -230,7 +230,8 @@ def blocks_of(text: str) -> list[Block]:
         if item is not None and not (cleaned.endswith(":") and _is_title_line(cleaned)):
             item.append((number, stripped))  # a list item goes on until a blank line
             continue
-        if cleaned.endswith(":") and _is_title_line(cleaned) and not para:
+        if cleaned.endswith(":") and _is_title_line(cleaned) and (not para or _title_case(cleaned)):
+            # "Body Scan Relaxation (5 minutes):" names what follows, also right under a line of its own
             flush()
             blocks.append(Block("heading", cleaned.rstrip(":"), number, level=3))
             continue
