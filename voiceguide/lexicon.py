@@ -30,7 +30,7 @@ _VERBS = {
     "press": "press push pinch squeeze compress",
     "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
     "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
-    "hold": "tense tighten contract hold stretch maintain sustain",
+    "hold": "tense tighten contract hold stretch maintain sustain retain",
     "breath": "breathe inhale exhale",
     "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
     "repeat switch change pause wait sense enjoy smile sigh yawn settle melt listen",
@@ -252,7 +252,19 @@ _LENGTH_OF = re.compile(
 def _not_a_hold(text: str, match: re.Match[str]) -> bool:
     if _WHEN_BEFORE.search(text[max(0, match.start() - 24) : match.start()]):
         return True
-    return bool(_LENGTH_OF.match(text, match.end()))  # "this 5-minute routine", "a 5 minute timer"
+    if _LATER.match(text, match.end()):
+        return True  # "5 minutes later", "an hour ago": when
+    unit = match.groupdict().get("unit") and match.start("unit")
+    if unit and text[unit - 1] == "-" and re.match(r"\s*[A-Za-z]", text[match.end() :]):
+        # "The 10-Minute Daily Posture Fix", "a 5-minute walk": what lasts that long, unless it is the hold
+        return not _HOLD_NOUN.match(text, match.end())
+    return bool(_LENGTH_OF.match(text, match.end()))  # "a 5 minute timer"
+
+
+_LATER = re.compile(r"\s+(?:later|earlier|ago|from now|beforehand|afterwards)\b", re.IGNORECASE)
+_HOLD_NOUN = re.compile(
+    r"\s*(?:hold|stretch|press|squeeze|contraction|pause|rest|massage|rub|count|breath|tense)\w*\b", re.IGNORECASE
+)
 
 
 _REPEAT_WORDS = {"once": 1, "twice": 2, "thrice": 3}
@@ -591,14 +603,20 @@ def _is_adverb(text: str, match: re.Match[str]) -> bool:
     return not _DETERMINER_BEFORE.search(before) and bool(_ADVERB_AFTER.match(text, match.end(1)))
 
 
+def worked_sides(text: str) -> list[re.Match[str]]:
+    """Each "left" or "right" that names a side worked on, with the word after it: not the hand
+    doing the work ("with your left thumb") and not a direction ("right to left")."""
+    matches = re.finditer(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE)
+    return [m for m in matches if not _is_tool(text, m) and not _is_adverb(text, m)]
+
+
 def first_side(text: str) -> tuple[str, str | None] | None:
     """The side a sentence works on and the word after it: ("right", "foot").
 
     "Support your right foot with your left hand": the hand doing the work ("with your left
     hand") is the tool, not the side; the first side named otherwise is the one worked on.
     """
-    matches = list(re.finditer(r"\b(left|right)\b(?:[- ](\w+))?", text, re.IGNORECASE))
-    worked = [m for m in matches if not _is_tool(text, m) and not _is_adverb(text, m)]
+    worked = worked_sides(text)
     if not worked:
         return None  # only the working hand is named: the side worked on is unchanged
     # "Put your right hand on your left shoulder": a hand named first, then the part it works on

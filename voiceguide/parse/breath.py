@@ -22,7 +22,7 @@ PAIR_BEFORE = 90  # characters a count may stand after its phase word ("inhale s
 PAIR_AFTER = 30  # …or before it ("4 seconds in", "counting two as you breathe in")
 
 _IN = (
-    r"inhal\w*|in-?breaths?|breath(?:e|ing|es)?\s+in\b|draw(?:ing)?\s+(?:(?:the\s+)?air\s+)?in\b"
+    r"inhal\w*\b(?<!inhaled)(?<!inhaling)|inhal(?:ed|ing)\b(?!\s+(?:breath|air))|in-?breaths?|breath(?:e|ing|es)?\s+in\b|draw(?:ing)?\s+(?:(?:the\s+)?air\s+)?in\b"
     r"|draw(?:ing)?\s+(?:a\s+)?(?:slow\s+|deep\s+|full\s+)?breath"
     r"|inspir(?:e|es|ing|ation)\b|in\s+(?:duration|phase|count)"
 )
@@ -32,7 +32,7 @@ _HOLD = (
     r"|keep(?:ing)?\s+(?:your\s+|the\s+)?lungs\s+(?:empty|full)|(?:between|after)\s+(?:the\s+)?breaths"
 )
 _OUT = (
-    r"exhal\w*|out-?breaths?|breath(?:e|ing|es)?\s+out\b|let(?:ting)?\s+(?:it|the\s+breath|the\s+air|your\s+breath|"
+    r"exhal\w*\b(?<!exhaled)(?<!exhaling)|exhal(?:ed|ing)\b(?!\s+(?:breath|air))|out-?breaths?|breath(?:e|ing|es)?\s+out\b|let(?:ting)?\s+(?:it|the\s+breath|the\s+air|your\s+breath|"
     r"all\s+(?:of\s+)?the\s+air)(?:\s+\w+)?\s+out\b|blow(?:ing)?\s+(?:it\s+|the\s+air\s+)?out\b"
     r"|releas(?:e|ing)\s+(?:the|your)\s+breath|expel\w*|expir(?:e|es|ing|ation)\b|out\s+(?:duration|phase|count)"
 )

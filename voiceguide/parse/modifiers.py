@@ -226,10 +226,23 @@ def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
         run.append(position)
     while run and not units[run[-1]].phases:
         run.pop()
-    # Alternate-nostril breathing names a side in its phases: each phase stays a step of its own,
-    # said as it comes, since the side is what each one teaches.
-    named = {found[0] for found in (lexicon.first_side(units[p].text) for p in [at, *run]) if found}
+    # Alternate-nostril breathing breathes through one side and then the other: each phase stays a
+    # step of its own, said as it comes, since the side is what each one teaches.
+    named = {side for p in [at, *run] for side in _breathed_through(units[p].text)}
     return run if pattern_of(phases) is not None and len(named) < 2 else []
+
+
+_CLOSED = re.compile(r"\b(?:clos|block|cover|press|pinch|shut|seal)\w*\s+(?:off\s+)?(?:your|the)\s+$", re.IGNORECASE)
+
+
+def _breathed_through(text: str) -> set[str]:
+    """The sides a sentence names other than the one it closes ("Close your left nostril and
+    breathe in through the right" breathes through the right)."""
+    return {
+        m.group(1).lower()
+        for m in lexicon.worked_sides(text)
+        if not _CLOSED.search(text[max(0, m.start() - 24) : m.start()])
+    }
 
 
 def _only_phases(unit: Unit) -> bool:

@@ -39,6 +39,20 @@ def parse_text(text: str, source: str = "") -> Routine:
     return Routine(title=title or title_from(source), steps=steps, source=source, guesses=guessed(draft, steps))
 
 
+_GOES_ON = re.compile(r"^\W*(?:now\s+|then\s+)?(?:continue|keep (?:doing|going|at)|carry on|repeat)\b", re.IGNORECASE)
+
+
+def _goes_on(b: Draft, unit: Unit, previous: int | None) -> bool:
+    """ "This is one round. Continue this for 5 minutes.": a sentence that goes on with what was
+    done reaches back over the remarks since, within the section."""
+    return (
+        previous is not None
+        and bool(_GOES_ON.match(unit.text))
+        and all(not s.is_instruction and s.kind in ("note", "intro") for s in b.steps[previous + 1 :])
+        and unit.block - b.block_of.get(previous, -9) <= 3
+    )
+
+
 def own_item(b: Draft, unit: Unit, same: list[int]) -> bool:
     """ "4. Wrist stretch – … 15-20 s. Switch sides.": said on the item's own line, the switch is
     of that item's steps, not of the whole list before it."""
@@ -60,7 +74,7 @@ def _steps(units: list[Unit]) -> Draft:
             previous is not None
             and b.block_of.get(previous) == unit.block - 1
             and all(b.block_of.get(p) == unit.block for p in range(previous + 1, len(b.steps)))
-        )
+        ) or _goes_on(b, unit, previous)
         rounds = rounds_of_list(b, unit, previous)
         if rounds:
             finish(b)
