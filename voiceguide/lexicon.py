@@ -289,11 +289,21 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "n",
         ),  # "3 sets of 10": 10 repetitions a set (find_sets counts the sets)
         (rf"\bset of (?P<a>{NUM})(?:{_RANGE_SEP}{NUM})?\b(?![- ]?{_UNIT})", "n"),  # "a final set of 10-15"
-        (rf"\b(?P<a>{NUM}|a few|few|several|a couple of|a couple)(?:{_RANGE_SEP}{NUM})? more times\b", "more"),
+        (
+            rf"\b(?P<a>{NUM}|a few|few|several|a couple of|a couple)(?:{_RANGE_SEP}{NUM})? more"
+            r" (?:times|rounds|cycles|reps|repetitions|sets)\b",
+            "more",
+        ),
         (r"\b(?:once|one time) more\b|\bone more time\b|\bonce again\b", "once_more"),
         (r"\b(?:twice|two times) more\b", "twice_more"),
         (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM}) ?(?:times|reps|repetitions|cycles)\b", "n"),
         (rf"\b(?P<a>{NUM}) ?(?:times|reps|repetitions|cycles)\b", "n"),
+        # "8-10 such cycles", "five pendulum breathing cycles", "10 slow repetitions"
+        (
+            rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? "
+            r"(?:(?!(?:more|of|secs?|seconds?|mins?|minutes?|hours?|s|m)\b)[a-z]+ ){1,2}(?:reps|repetitions|cycles)\b",
+            "n",
+        ),
         (
             rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+ )?"
             r"(?:strokes|passes|squeezes|presses|circles|rolls|taps|rocks|rotations|lifts|raises|shrugs|tucks|"
