@@ -25,6 +25,7 @@ _IN = (
     r"inhal\w*\b(?<!inhaled)(?<!inhaling)|inhal(?:ed|ing)\b(?!\s+(?:breath|air))|in-?breaths?|breath(?:e|ing|es)?\s+in\b|draw(?:ing)?\s+(?:(?:the\s+)?air\s+)?in\b"
     r"|draw(?:ing)?\s+(?:a\s+)?(?:slow\s+|deep\s+|full\s+)?breath"
     r"|inspir(?:e|es|ing|ation)\b|in\s+(?:duration|phase|count)"
+    r"|breath(?:e|ing|es)?\s+(?:(?!out\b)\w+\s+)?through\s+(?:your|the)\s+nose\b"  # in, unless told out
 )
 _HOLD = (
     r"hold(?:ing|s)?(?:\s+(?:your|the)\s+(?:breath|breathe)|\s+it)?(?!\s+(?:the|this|that|each|your|a|these)\s+(?!breath))"
@@ -43,7 +44,7 @@ _BARE = (
 )
 _PHASE_WORD = re.compile(rf"\b(?:(?P<in>{_IN})|(?P<hold>{_HOLD})|(?P<out>{_OUT}))|(?P<bare>{_BARE})", re.IGNORECASE)
 
-_COUNTED = r"(?:\s*(?:counts?|seconds?|secs?|s\b|beats?|pulse\s+(?:units?|beats?)|heart\s?beats?))"
+_COUNTED = r"(?:[\s-]*(?:counts?|seconds?|secs?|s\b|beats?|pulse\s+(?:units?|beats?)|heart\s?beats?))"
 _NOT_A_COUNT = (
     r"(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths|percent|%|days?|weeks?)\b)"
     r"(?!\s+(?:foot|feet|hands?|legs?|arms?|knees?|sides?|fingers?|thumbs?|toes?|of|at|nostrils?|inches)\b)"

@@ -8,7 +8,8 @@ import re
 
 from voiceguide import lexicon
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)\]]?\s+(?=[\"“(]?[A-Z0-9])")
+# A spoken count runs on through its dots ("Inhale… 1… 2… 3… 4… hold…"): a number after "…" goes on.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“(]?[A-Z0-9])|(?<=…)[\"”’)\]]?\s+(?=[\"“(]?[A-Z])")
 
 
 _AFTER_STAGE = re.compile(r"\s+(?=[\"“(]?[A-Z])")
