@@ -208,6 +208,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
             later = [w for w in words_of(clause) if w not in FILLER]
             if later and later[0] in IMPERATIVE:
                 return True
+    if opening and _after_a_phrase(words):
+        return True  # "With both hands press with your fingers…": the opening phrase without its comma
     if from_list and (lexicon.find_durations(stripped) or lexicon.find_repeat(stripped)) and not TAKES.search(stripped):
         return True  # "Scalp scrub with your fingertips (30 seconds)", a chart's row: a list item with a time
     if _NOT_INSTRUCTION_START.match(stripped):
@@ -252,6 +254,17 @@ def _described(text: str) -> bool:
     if match.group("does"):
         return is_third_person(verb) and (verb_lemma(verb) or "") in IMPERATIVE
     return verb in IMPERATIVE and verb not in _NOT_DONE
+
+
+_PHRASE_WORDS = frozenset(["the", "your", "a", "an", "both", "one", "each", "of", "to", "with", "on", "in", "at", "this"])
+
+
+def _after_a_phrase(words: list[str]) -> bool:
+    """A verb of the routine a few words in, after a noun: "with both hands press…"."""
+    for at in range(2, min(len(words), 6)):
+        if words[at] in IMPERATIVE and is_base_verb(words[at]) and words[at - 1] not in _PHRASE_WORDS:
+            return True
+    return False
 
 
 _OPENING = (

@@ -17,7 +17,8 @@ _BULLET = re.compile(r"^\s*(?:[•·◦▪‣●○■□➤►✓✔*+\-–—]
 
 
 _NUMBERED = re.compile(
-    r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*[.)](?!\d)|\((?P<n3>\d+)\)"
+    r"^\s*(?:(?:step|stage|exercise)\s+(?P<n1>\d+)\s*[:.)\-–]|(?P<n2>\d+)\s*(?:[.)](?!\d)|[–—](?=\s*[A-Z]))"
+    r"|\((?P<n3>\d+)\)"
     r"|\(?(?P<letter>[a-h]|i{1,3}|iv|vi{0,3})\)|(?P<letter2>[a-h]|i{1,3}|iv|vi{0,3})\.(?=\s))"
     r"\s*(?P<text>.*)$",  # "a)", "(a)", "a." and "ii." sub-steps too
     re.IGNORECASE,
