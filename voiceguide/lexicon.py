@@ -472,6 +472,8 @@ _MIRROR = re.compile(
     r"|\b(?:repeat|do (?:it|this|the same) again)\s+on\s+(?:the|your)\s+(?P<side6>left|right)(?:\s+side)?\s*[.!]?\s*$"
     r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
     r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b"
+    # "…for 90 seconds, and then on the left."
+    r"|,?\s*\band\s+then\s+(?:on|to)\s+the\s+(?P<side7>left|right)(?:\s+(?P<part11>\w+))?\s*[.!]?\s*$"
     # "Once you have finished one foot, do the other.", "And of course, you've got the other side."
     r"|\b(?:do|work|treat|massage|stretch|got|get|go to|move to|switch to|over to)\s+(?:on\s+)?(?:the\s+)?"
     r"(?:other|opposite|contralateral)(?:\s+(?P<part10>\w+))?\s*[.!]?\s*$",
@@ -530,7 +532,8 @@ def find_side_cue(text: str) -> SideCue | None:
         if match.group("part2"):  # "swap feet": the feet, but "switch sides" or "positions" names no part
             named = match.group("part2").lower()
             part = None if named.startswith(("side", "position")) else named
-        named_side = match.group("side") or match.group("side6")
+        named_side = match.group("side") or match.group("side6") or match.group("side7")
+        part = part or match.group("part11")
         side = named_side.lower() if named_side else None
         if match.group("side5"):
             side, part = match.group("side5").lower(), match.group("part8").split()[0]
@@ -588,7 +591,16 @@ def _is_tool(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 24) : match.start()]
     if _PLACED_DIGIT.search(before) and part in ("thumb", "thumbs", "finger", "fingers", "fingertips", "knuckles"):
         return True  # "Put your right thumb on the point": the thumb presses, the wrist is worked
+    if _WHERE_ON_THE_HAND.search(text[max(0, match.start() - 60) : match.start()]):
+        return False  # "the web between the thumb and index finger of the left hand": the place worked
     return bool(_TOOL.search(before)) and part in _TOOL_PARTS
+
+
+_WHERE_ON_THE_HAND = re.compile(
+    r"\b(?:between|web|webbing|crease|knuckle of|base of|tip of)\b[^.,;:]{0,40}?(?:thumbs?|fingers?)\s+of\s+"
+    r"(?:your|my|the|one)\s+$",
+    re.IGNORECASE,
+)
 
 
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|your|my|his|her|their|one's|a|an|each|this|that)\s+$", re.IGNORECASE)

@@ -232,7 +232,7 @@ _SUBJECT_FIRST = re.compile(
 # A description of what to do ("You then press the point…", "The patient lies on the back…",
 # "It requires that you press your thumb…"): the verb after its subject.
 _DESCRIBED = re.compile(
-    r"^(?P<you>you)\s+(?:(?:then|now|just|simply|gently|slowly|first|next|also|carefully|firmly|again)\s+)*"
+    r"(?:^|[;:]\s*)(?P<you>you)\s+(?:(?:then|now|just|simply|gently|slowly|first|next|also|carefully|firmly|again)\s+)*"
     r"(?P<verb>[a-z]+)\b"
     r"|^(?:the|a|each)\s+(?:patient|client|subject|person|participant|student|pupil|reader|user|athlete|individual)"
     r"\s+(?:(?:then|now|first|next|also|slowly|gently)\s+)*(?P<does>[a-z]+)\b"
@@ -247,7 +247,7 @@ _NOT_DONE = frozenset(
 def _described(text: str) -> bool:
     match = _DESCRIBED.search(text)
     if match is None:
-        return False
+        return _done_for_a_time(text)
     verb = (match.group("verb") or match.group("does") or match.group("that")).lower()
     if match.group("that") and not lexicon.find_durations(text):
         return False  # "…so that you breathe more easily": why, not what
@@ -256,7 +256,31 @@ def _described(text: str) -> bool:
     return verb in IMPERATIVE and verb not in _NOT_DONE
 
 
-_PHRASE_WORDS = frozenset(["the", "your", "a", "an", "both", "one", "each", "of", "to", "with", "on", "in", "at", "this"])
+# Said of what is done, with its time ("Steady pressure is applied … for one minute", "It is
+# pressed with the thumb … for 90 seconds", "…the patient lies quietly for two minutes").
+_DONE = re.compile(
+    r"\b(?:is|are|be|being|gets?)\s+(?:then\s+|now\s+|gently\s+|slowly\s+|firmly\s+|afterwards\s+|again\s+)?"
+    r"(?P<done>[a-z]+(?:ed|en))\b"
+    r"|\bthe\s+(?:patient|client|subject|person|participant|therapist|practitioner|reader)\s+(?:then\s+|now\s+)?"
+    r"(?P<does>[a-z]+s)\b",
+    re.IGNORECASE,
+)
+_CLAIM = re.compile(r"^\W*(?:studies|research|evidence|it has been|according|trials?|in one study)\b", re.IGNORECASE)
+
+
+def _done_for_a_time(text: str) -> bool:
+    if _CLAIM.match(text) or not (lexicon.find_durations(text) or lexicon.find_repeat(text)):
+        return False
+    for match in _DONE.finditer(text):
+        verb = (match.group("done") or match.group("does")).lower()
+        if (verb_lemma(verb) or "") in IMPERATIVE - _NOT_DONE and (match.group("done") or is_third_person(verb)):
+            return True
+    return False
+
+
+_PHRASE_WORDS = frozenset(
+    ["the", "your", "a", "an", "both", "one", "each", "of", "to", "with", "on", "in", "at", "this"]
+)
 
 
 def _after_a_phrase(words: list[str]) -> bool:

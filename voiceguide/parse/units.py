@@ -73,7 +73,10 @@ _BARE_COUNT = re.compile(rf"\bfor (?:another )?(?P<n>{lexicon.NUM})\s*[.!]?\s*$"
 def split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
     # split before "then" or before "and then", never between the two
-    parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)\s+)(?=(?:and\s+)?then\b)", text)]
+    # never between a subject and its verb: "you then press the point"
+    parts = [
+        p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)(?<!\byou)(?<!\bwe)\s+)(?=(?:and\s+)?then\b)", text)
+    ]
     if len(parts) < 2 or find_pattern(text) or ADVICE_LABEL.match(text):
         return [text]
     stated = lexicon.find_durations(parts[0])
@@ -110,6 +113,11 @@ def _split_directive(text: str, cue: lexicon.SideCue) -> list[str]:
     match = re.match(r"^\s*(?:,\s*)?(?:and|then)\s+(?P<rest>.{6,})$", rest)
     if match and leading_verb(match.group("rest")) in IMPERATIVE:
         return [text[: at + len(cue.phrase)].rstrip(" ,") + ".", match.group(0).strip()]
+    # "…you press the point for two minutes, and the same is then done on the other hand": a timed
+    # step, then the switch
+    joints = list(re.finditer(r"(?:,|;)\s*(?:and\s+|then\s+)*", text[:at])) if at > 0 else []
+    if joints and lexicon.find_durations(text[: joints[-1].start()]):
+        return [text[: joints[-1].start()].rstrip(" ,;") + ".", text[joints[-1].end() :].strip()]
     return [text]
 
 
