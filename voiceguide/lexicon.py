@@ -466,12 +466,17 @@ _MIRROR = re.compile(
     r"|\b(?:now|then)\s+(?:do|work(?:\s+on)?|massage|stretch|treat)\s+(?:the\s+)?(?:other|opposite|contralateral)\s+(?P<part7>\w+)"
     r"|\b(?:the\s+)?(?:other|opposite|contralateral)\s+(?P<part3>side|foot|hand|leg|arm|shoulder|ear|eye|knee|hip)\b[^.]*\b(?:repeat|same)\b"
     r"|\b(?:repeat|do (?:it|this|that|the same|the whole thing|everything|the whole sequence|all of it) again"
-    r"|(?:do|repeat) the same(?:\s+\w+)?\s+(?:steps|exercises|stretches|movements|moves|things|sequence|routine))\b"
-    r"[^.]{0,30}?\bon\s+(?:the|your)\s+(?P<side>left|right)\s+(?P<part4>\w+)"
+    r"|(?:do|repeat) the (?:same|like)(?:\s+\w+)?\s+"
+    r"(?:steps|exercises|stretches|movements|moves|things|sequence|routine)|do the (?:same|like))\b"
+    r"[^.]{0,30}?\b(?:on|with|for|using)\s+(?:the|your)\s+(?P<side>left|right)\s+(?P<part4>\w+)"
     # "Then repeat on the right.": a side named, no part
     r"|\b(?:repeat|do (?:it|this|the same) again)\s+on\s+(?:the|your)\s+(?P<side6>left|right)(?:\s+side)?\s*[.!]?\s*$"
     r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
     r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b"
+    # "…and of course the other side", "then we'll switch"
+    r"|^\W*(?:and\s+|now\s+|then\s+)+(?:of course\s+|now\s+)?(?:on\s+|to\s+)?the\s+(?:other|opposite)\s+"
+    r"(?P<part12>side|foot|hand|leg|arm|shoulder|knee|hip|wrist|ankle)\s*[.!]?\s*$"
+    r"|\b(?:now|then|and)\b[^.]{0,15}?\b(?:switch|swap)(?:es|ing)?(?:\s+over)?\s*[.!]?\s*$"
     # "…for 90 seconds, and then on the left."
     r"|,?\s*\band\s+then\s+(?:on|to)\s+the\s+(?P<side7>left|right)(?:\s+(?P<part11>\w+))?\s*[.!]?\s*$"
     # "Once you have finished one foot, do the other.", "And of course, you've got the other side."
@@ -533,7 +538,7 @@ def find_side_cue(text: str) -> SideCue | None:
             named = match.group("part2").lower()
             part = None if named.startswith(("side", "position")) else named
         named_side = match.group("side") or match.group("side6") or match.group("side7")
-        part = part or match.group("part11")
+        part = part or match.group("part11") or match.group("part12")
         side = named_side.lower() if named_side else None
         if match.group("side5"):
             side, part = match.group("side5").lower(), match.group("part8").split()[0]

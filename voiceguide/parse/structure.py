@@ -134,6 +134,8 @@ def blocks_of(text: str) -> list[Block]:
                 blocks.append(
                     Block("item", joined, item[0][0], item_number, lines=offsets, lettered=lettered, indent=indent)
                 )
+        if para and _captions(para):
+            para = _phrases(para)  # a video's captions: a phrase a line, no stops
         if para and _line_by_line(para):
             # a table or list flattened to lines ("Soft tissue massage * 5 mins"): each row an item
             for row in _rows(para, lines):
@@ -258,6 +260,39 @@ def _line_by_line(para: list[tuple[int, str]]) -> bool:
         return False
     starts = sum(not _RUNS_ON.search(a) and bool(_STARTS_ITEM.match(b)) for a, b in itertools.pairwise(texts))
     return starts * 3 >= (len(texts) - 1) * 2
+
+
+def _captions(para: list[tuple[int, str]]) -> bool:
+    """Many short lines, almost no punctuation, most starting in lower case: captions, not prose
+    wrapped at the page's edge."""
+    texts = [clean_inline(text) for _, text in para]
+    marked = sum(bool(re.search(r"[,.;:!?]", t)) for t in texts)
+    lower = sum(t[:1].islower() for t in texts)
+    short = sum(len(t) for t in texts) <= CAPTION_CHARS * len(texts)
+    return len(texts) >= 6 and short and marked * 5 < len(texts) and lower * 2 >= len(texts)
+
+
+CAPTION_CHARS = 45  # a caption line's length, on average, at the most
+
+
+_CONTINUES = re.compile(
+    r"^(?:toward|towards|into|onto|over|under|to|with|from|in|on|at|up|down|for|of|deep|behind|through|across|"
+    r"seconds?|minutes?|times)\b",
+    re.IGNORECASE,
+)
+
+
+def _phrases(para: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Caption lines as phrases, each a sentence: a line that runs on, or one that only goes on
+    with the last ("into the floor"), joins it."""
+    phrases: list[tuple[int, str]] = []
+    for number, text in para:
+        cleaned = clean_inline(text)
+        if phrases and (_RUNS_ON.search(phrases[-1][1]) or _CONTINUES.match(cleaned)):
+            phrases[-1] = (phrases[-1][0], f"{phrases[-1][1]} {cleaned}")
+        elif cleaned:
+            phrases.append((number, cleaned))
+    return [(n, t[:1].upper() + t[1:] + ("" if t.endswith((".", "!", "?", ":")) else ".")) for n, t in phrases]
 
 
 def _rows(para: list[tuple[int, str]], lines: list[str]) -> list[list[tuple[int, str]]]:
