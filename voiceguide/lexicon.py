@@ -32,7 +32,7 @@ _VERBS = {
     "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
     "hold": "tense tighten contract hold stretch maintain sustain retain",
     "breath": "breathe inhale exhale",
-    "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue "
+    "rest": "relax release rest notice feel focus observe soften scan imagine visualize picture continue carry "
     "repeat switch change pause wait sense enjoy smile sigh yawn settle melt listen",
 }
 VERBS_BY_KIND = {kind: frozenset(words.split()) for kind, words in _VERBS.items()}
@@ -310,6 +310,8 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends|movements|motions)\b",
             "n",
         ),
+        # "10 each direction": as many each way (doubled below)
+        (rf"\b(?P<a>{NUM})(?=\s+(?:in\s+)?(?:each|either|both)\s+(?:directions?|ways?)\b)", "n"),
         # "Take 30 to 40 deep breaths", "twenty or thirty puffs": breaths counted, one at the pace set
         (
             rf"(?<!\bfor )(?<!\bover )(?<!\bduring )(?<!\babout )\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})?"

@@ -339,7 +339,7 @@ def kind_of(text: str) -> str:
 _KIND_WORDS = dict(lexicon.VERBS_BY_KIND)
 
 
-_KIND_WORDS["rest"] -= {"continue", "repeat", "switch", "change"}
+_KIND_WORDS["rest"] -= {"continue", "carry", "repeat", "switch", "change"}
 
 
 _KIND_WORDS["massage"] -= {"thumb"}  # "thumb walk" is a massage; "with your thumb" is not

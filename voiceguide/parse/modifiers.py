@@ -21,11 +21,36 @@ def accompanies(unit: Unit) -> bool:
     words = words_of(unit.text)
     if words[:1] in (["keep"], ["continue"]) and len(words) > 1:
         words = words[1:]  # "Keep breathing slowly the whole time."
-    return (
-        bool(words)
-        and words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling", "count", "counting")
-        and not (unit.durations or unit.breath or unit.repeat or unit.side_cue)
-    )
+    timed = unit.durations or unit.breath or unit.repeat or unit.side_cue
+    if not words or timed:
+        return False
+    if set(words) <= _BREATHS and words[-1] in ("breaths", "breathing"):
+        return True  # "Nice slow breaths."
+    return words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling", "count", "counting")
+
+
+_BREATHS = frozenset(
+    [
+        "nice",
+        "slow",
+        "slowly",
+        "deep",
+        "deeply",
+        "easy",
+        "long",
+        "calm",
+        "steady",
+        "gentle",
+        "just",
+        "and",
+        "breaths",
+        "breathing",
+        "relaxed",
+        "even",
+        "full",
+        "big",
+    ]
+)
 
 
 _BARE_OBJECT = frozenset(
@@ -62,6 +87,9 @@ _BARE_OBJECT = frozenset(
         "an",
         "at",
         "least",
+        # going on with it: "carry on like this for a minute", "keep on going for three minutes"
+        "on",
+        "going",
     ]
 )
 

@@ -74,9 +74,7 @@ def split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
     # split before "then" or before "and then", never between the two
     # never between a subject and its verb: "you then press the point"
-    parts = [
-        p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)(?<!\byou)(?<!\bwe)\s+)(?=(?:and\s+)?then\b)", text)
-    ]
+    parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)(?<!\byou)(?<!\bwe)\s+)(?=(?:and\s+)?then\b)", text)]
     if len(parts) < 2 or find_pattern(text) or ADVICE_LABEL.match(text):
         return [text]
     stated = lexicon.find_durations(parts[0])
@@ -232,7 +230,8 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     optional = OPTIONAL.search(text) and not (unit.durations or unit.repeat)  # "…, or longer if you like" times it
     if ((FREQUENCY.search(text) or HABIT.search(text)) and not (unit.durations or unit.repeat)) or optional:
         unit.instruction = False  # "twice a day", "every hour or two": advice for later, not now
-    if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath):
+    directive = unit.side_cue is not None and unit.side_cue.kind in ("mirror", "switch") and not _STARTS_IF.match(text)
+    if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath or directive):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
     unit.guesses = [f"“{found.phrase}” read as how long the session lasts, not as a hold" for found in unit.session]
     unit.guesses += [
@@ -245,6 +244,7 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     return unit
 
 
+_STARTS_IF = re.compile(r"^\W*(?:if|unless|should|when)\b", re.IGNORECASE)
 _VAGUE = re.compile(r"\b(?:few|several|couple|moments?|some)\b", re.IGNORECASE)
 
 
@@ -350,14 +350,16 @@ _RELEASE_WORD = re.compile(r"\b(?:release|relax|rest|let go|pause|ease off|break
 
 
 def hold_and_release(unit: Unit) -> tuple[float | None, float]:
-    """'Press for 30 seconds, release for 5 seconds': the hold, and the rest between repetitions."""
-    if not unit.durations:
-        return None, 0.0
-    hold = unit.durations[0].value
-    for found in unit.durations[1:]:
-        if _RELEASE_WORD.search(unit.text[: found.start]) or _REST_AFTER.match(unit.text, found.end):
-            return hold, found.value  # "…, release for 5 seconds", "10 repetitions with 10 s rest"
-    return hold, 0.0
+    """'Press for 30 seconds, release for 5 seconds': the hold, and the rest between repetitions;
+    "2 sets of 15, rest 45 seconds between sets" has a rest and no hold."""
+    holds, rests = [], []
+    for found in unit.durations:
+        resting = _RELEASE_WORD.search(unit.text[: found.start]) or _REST_AFTER.match(unit.text, found.end)
+        (rests if resting and (holds or _BETWEEN_AFTER.match(unit.text, found.end)) else holds).append(found.value)
+    return (holds[0] if holds else None), (rests[0] if rests else 0.0)
+
+
+_BETWEEN_AFTER = re.compile(r"\s*(?:of\s+rest\s+|rest\s+)?between\b", re.IGNORECASE)
 
 
 _REST_AFTER = re.compile(r"\s*(?:of\s+)?(?:rest|break|pause|recovery)\b", re.IGNORECASE)
