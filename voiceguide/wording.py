@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from voiceguide import lexicon
 from voiceguide.model import Step
+from voiceguide.parse.grammar import lasts_the_session
 
 # "each side" said right after a hold's time: untrue once the two sides are timed apart
 _EACH_SIDE = re.compile(r",?\s+(?:on\s+|per\s+|for\s+)?(?:each|either|both|every)\s+sides?\b|\s+per\s+side\b", re.I)
@@ -26,9 +27,10 @@ def breath_said(step: Step) -> tuple[float, ...] | None:
 
 
 def durations_said(text: str, breath: tuple[float, ...] | None = None) -> list[lexicon.Found]:
-    """The durations a sentence states, leaving out the phases of its breathing pattern."""
+    """The durations a sentence states, leaving out the phases of its breathing pattern and what
+    says how long the session or a later goal lasts ("work up to 5 minutes")."""
     phases = set(breath or ())
-    return [d for d in lexicon.find_durations(text) if d.value not in phases]
+    return [d for d in lexicon.find_durations(text) if d.value not in phases and not lasts_the_session(text, d)]
 
 
 def restate(
