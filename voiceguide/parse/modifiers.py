@@ -105,6 +105,9 @@ def is_modifier(unit: Unit) -> bool:
         return False
     if accompanies(unit) or lexicon.PRESCRIPTION.match(unit.text):
         return True
+    rest_only = unit.repeat and unit.durations and hold_and_release(unit)[0] is None
+    if rest_only and (bare_dosage(unit) or only_count(_REST_BETWEEN.sub(" ", unit.text), unit.repeat)):
+        return True  # "2 sets of 15, rest 45 seconds between sets."
     if unit.durations:
         head = words_of(LABEL.sub("", unit.text[: unit.durations[0].start]))
         rest = [w for w in head if w not in FILLER and w not in _BARE_OBJECT]
@@ -142,7 +145,13 @@ _REPEAT_HEAD = re.compile(
 
 _DOSAGE = (
     "hold holds each per side leg arm for about approx around or reps rep repetitions repetition sets set x "
-    "of with rest and totally total in all times to during full complete respirations breaths movements"
+    "of with rest and totally total in all times to during full complete respirations breaths movements "
+    "between direction directions way ways either"
+)
+_REST_BETWEEN = re.compile(
+    r"(?:with\s+|and\s+)?(?:rest|relax|pause)\w*\s+(?:for\s+)?[\w.-]+\s*(?:seconds?|secs?|s|minutes?|mins?)\s+"
+    r"between\s+\w+",
+    re.IGNORECASE,
 )
 _DOSAGE_WORDS = frozenset(_DOSAGE.split())
 
