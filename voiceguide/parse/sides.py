@@ -51,6 +51,20 @@ def does_again(unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> bool:
     return named is None or named[0] != cue.side
 
 
+_AGAIN_WORDS = re.compile(r"\b(?:repeat|again|same|like|do|perform|work|treat|massage|stretch)\b", re.IGNORECASE)
+
+
+def told_after(b: Draft, unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> str | None:
+    """ "Then we'll switch." with the other side's steps told after it ("Cross the left ankle over
+    the right knee…"): only a switch, to that side. None when the steps are to be done again."""
+    started = next((b.steps[p].side for p in b.run if b.steps[p].side), None)  # the side it began on
+    if cue.kind != "mirror" or cue.side or _AGAIN_WORDS.search(cue.phrase) or started is None:
+        return None
+    following = next((u for u in after if u.instruction and u.section == unit.section), None)
+    named = lexicon.first_side(following.text) if following else None
+    return named[0] if named and named[0] != started else None
+
+
 _PAIRED_PART = "arm|leg|foot|hand|knee|hip|shoulder|ankle|wrist|elbow|heel|side|nostril"
 _OTHER_PART = re.compile(rf"\bthe (?:other|opposite)\s+(?P<part>{_PAIRED_PART})\b", re.IGNORECASE)
 
@@ -116,7 +130,7 @@ def mirror(
         first_sided = next((b.steps[p] for p in scope if b.steps[p].side), None)
         part = cue.part if cue.part and cue.part != "side" else (b.part or cue.part or "side")
         part = "side" if cue.side and cue.part == "side" else part  # "Turn onto your right side and repeat."
-        old_side = b.side or (first_sided.side if first_sided else None)
+        old_side = first_sided.side if first_sided else b.side  # the side the steps began on
         new_side = cue.side or (lexicon.other_side(old_side) if old_side else None)
         announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
     sided = [p for p in scope if b.steps[p].side]

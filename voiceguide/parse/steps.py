@@ -22,7 +22,7 @@ from voiceguide.parse.modifiers import (
 )
 from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, round_of, rounds_of_list
 from voiceguide.parse.rules import finish, said_of_all
-from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror, one_then_other
+from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror, one_then_other, told_after
 from voiceguide.parse.structure import blocks_of
 from voiceguide.parse.units import ASIDE_SECTION, WHOLE, Unit, described, pattern_told, read, units_of
 
@@ -39,6 +39,10 @@ def parse_text(text: str, source: str = "") -> Routine:
     return Routine(title=title or title_from(source), steps=steps, source=source, guesses=guessed(draft, steps))
 
 
+_NEXT_EXERCISE = re.compile(
+    r"\b(?:next|last|final|another|new)\s+(?:one|exercise|stretch|move|movement|pose|position|point|technique)\b",
+    re.IGNORECASE,
+)
 _GOES_ON = re.compile(r"^\W*(?:now\s+|then\s+)?(?:continue|keep (?:doing|going|at)|carry on|repeat)\b", re.IGNORECASE)
 
 
@@ -109,12 +113,29 @@ def _steps(units: list[Unit]) -> Draft:
             continue
         unit = general
         if not unit.instruction:
+            if _NEXT_EXERCISE.search(unit.text):  # "All right, next one.": what came before is done
+                finish(b)
+                b.run, b.side, b.part = [], None, None
             kind = "note" if b.seen_instruction else "intro"
             b.add(Step(text=unit.text, kind=kind, section=unit.section, source_line=unit.line), unit)
             continue
         cue = unit.side_cue
         if unit.step_range:
             repeat_range(b, unit)
+        elif cue and (switched := told_after(b, unit, cue, units[at + 1 :])):
+            cue = replace(cue, kind="switch", side=switched)
+            b.saved_run, b.side = b.run, switched
+            b.add(
+                Step(
+                    unit.text,
+                    "switch",
+                    section=unit.section,
+                    source_line=unit.line,
+                    side=switched,
+                    announce=f"Now the {switched} {cue.part or b.part or 'side'}.",
+                )
+            )
+            b.run, b.whole_run = [], []
         elif cue and (cue.kind == "mirror" or is_each_directive(unit)):
             same = [p for p in b.run if b.block_of.get(p) == unit.block]
             if WHOLE.search(unit.text) and b.whole_run:

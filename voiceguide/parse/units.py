@@ -74,7 +74,8 @@ def split_then(text: str) -> list[str]:
     """'Tense for 5 seconds, then release for 10 seconds' is two timed actions."""
     # split before "then" or before "and then", never between the two
     # never between a subject and its verb: "you then press the point"
-    parts = [p.strip() for p in re.split(r"(?:,\s*|;\s*|(?<!\band)(?<!\byou)(?<!\bwe)\s+)(?=(?:and\s+)?then\b)", text)]
+    joint = r"(?:,\s*|;\s*|(?<!\b[Aa]nd)(?<!\b[Yy]ou)(?<!\b[Ww]e)\s+)(?=(?:[Aa]nd\s+)?[Tt]hen\b)"
+    parts = [p.strip() for p in re.split(joint, text)]
     if len(parts) < 2 or find_pattern(text) or ADVICE_LABEL.match(text):
         return [text]
     stated = lexicon.find_durations(parts[0])
