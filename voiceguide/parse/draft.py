@@ -55,6 +55,7 @@ class Draft:
     phases_at: int | None = None  # the breathing step those phases make up
     breathing: set[int] = field(default_factory=set)  # the units that tell the rest of it
     listed: set[int] = field(default_factory=set)  # steps made from list items and table cells
+    rows: set[int] = field(default_factory=set)  # steps made from a table's rows
     guesses: list[tuple[int, int | None, str]] = field(default_factory=list)  # line, step position, what
     sets: dict[int, int] = field(default_factory=dict)  # step position → its sets, done once it is finished
     whole_run: list[int] = field(default_factory=list)  # instructions since the last side change, all sections
@@ -71,6 +72,8 @@ class Draft:
             self.block_of[len(self.steps) - 1] = unit.block
             if unit.from_list:
                 self.listed.add(len(self.steps) - 1)
+            if unit.row:
+                self.rows.add(len(self.steps) - 1)
             self.sentence_of[len(self.steps) - 1] = unit.sentence
         if step.is_instruction:
             self.seen_instruction = True

@@ -265,6 +265,7 @@ _DONE = re.compile(
     r"(?P<does>[a-z]+s)\b",
     re.IGNORECASE,
 )
+_TOO_GENERAL = frozenset(["use", "give", "make", "do", "take", "allow", "keep", "get", "set"])  # "are used in all"
 _CLAIM = re.compile(r"^\W*(?:studies|research|evidence|it has been|according|trials?|in one study)\b", re.IGNORECASE)
 
 
@@ -273,7 +274,9 @@ def _done_for_a_time(text: str) -> bool:
         return False
     for match in _DONE.finditer(text):
         verb = (match.group("done") or match.group("does")).lower()
-        if (verb_lemma(verb) or "") in IMPERATIVE - _NOT_DONE and (match.group("done") or is_third_person(verb)):
+        if (verb_lemma(verb) or "") in IMPERATIVE - _NOT_DONE - _TOO_GENERAL and (
+            match.group("done") or is_third_person(verb)
+        ):
             return True
     return False
 
@@ -392,8 +395,10 @@ _SESSION_BEFORE = re.compile(
     r"(?:\b(?:allow|set aside|give yourself|reserve|budget|schedule|block out|you(?:'ll| will)? need|plan (?:on|for))"
     r"(?:\s+(?:yourself|you|about|at least|around|roughly|some|just|only|a good))*"
     r"|\b(?:do|finish|complete|get through)\s+(?:this|it|them|these|all|the (?:whole|entire) \w+)(?:\s+\w+)?\s+in"
-    r"|\b(?:this|it|the (?:whole |entire )?(?:routine|exercise|session|practice|sequence|programme|program|technique|"
-    r"workout|massage|relaxation|meditation|series))\s+(?:\w+\s+)?(?:takes?|lasts?|will take|should take|requires)"
+    r"|\b(?:this|it|(?:the|a|each|every|your|one) (?:whole |entire |full )?(?:routine|exercise|session|practice|"
+    r"sequence|programme|program|technique|workout|massage|relaxation|meditation|series|treatment))\s+(?:\w+\s+)?"
+    r"(?:takes?|lasts?|runs?|goes on|will take|should take|requires)(?:\s+(?:beyond|over|under|for|up to|no more than|"
+    r"at most|less than))?"
     r"|\b(?:it(?:'s| is)|this is|that's|that is)\s+(?:only|just)"
     r"|\bwhere you (?:can|will|won't|can't|could|are able to)\b[^.;]*"
     r"|\b(?:undisturbed|uninterrupted|without (?:interruption|being disturbed))(?:\s+for)?"

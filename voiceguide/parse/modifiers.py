@@ -106,7 +106,7 @@ def is_modifier(unit: Unit) -> bool:
     if accompanies(unit) or lexicon.PRESCRIPTION.match(unit.text):
         return True
     rest_only = unit.repeat and unit.durations and hold_and_release(unit)[0] is None
-    if rest_only and (bare_dosage(unit) or only_count(_REST_BETWEEN.sub(" ", unit.text), unit.repeat)):
+    if rest_only and unit.repeat and (bare_dosage(unit) or only_count(_REST_BETWEEN.sub(" ", unit.text), unit.repeat)):
         return True  # "2 sets of 15, rest 45 seconds between sets."
     if unit.durations:
         head = words_of(LABEL.sub("", unit.text[: unit.durations[0].start]))
@@ -215,6 +215,36 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     return True
 
 
+def dose_rows(b: Draft, block: int | None) -> None:
+    """ "Quad set  10 sec hold × 5 reps  Sit with your legs straight. Tighten the thigh…": a table
+    row's dosage, said with its name, is the dosage of the exercise the row then describes."""
+    finished = [p for p in sorted(b.rows) if block is None or b.block_of.get(p) != block]
+    by_row: dict[int, list[int]] = {}
+    for position in finished:
+        b.rows.discard(position)
+        if b.steps[position].is_instruction and b.steps[position].copy_of is None:
+            by_row.setdefault(b.block_of[position], []).append(position)
+    for first, *rest in by_row.values():
+        named, exercise = b.steps[first], b.steps[rest[-1]] if rest else None
+        timed = named.seconds_from == "text" or named.repeat > 1
+        if exercise is None or not timed or exercise.seconds_from != "default" or exercise.repeat > 1:
+            continue
+        kind = named.kind if exercise.kind in ("position", "rest") else exercise.kind
+        b.steps[rest[-1]] = replace(
+            exercise,
+            kind=kind,
+            seconds=named.seconds,
+            seconds_from=named.seconds_from,
+            repeat=named.repeat,
+            release=named.release,
+            breath=exercise.breath or named.breath,
+            breath_from=exercise.breath_from or named.breath_from,
+        )
+        b.steps[first] = Step(named.text, "note", section=named.section, source_line=named.source_line)
+        if first in b.sets:
+            b.sets[rest[-1]] = b.sets.pop(first)
+
+
 def _time_both_sides(b: Draft, unit: Unit, last: int) -> bool:
     """ "Bring the right knee to the chest. Repeat with the other leg. 3′": the time said after
     both sides were done times both."""
@@ -312,6 +342,8 @@ def times_previous(unit: Unit, previous: Step, same_block: bool, next_block: boo
             return False
         counted_only = bool(unit.repeat) and not unit.durations and previous.repeat == 1
         return untimed(previous) or counted_only or (accompanies(unit) and same_block)
+    if accompanies(unit):
+        return True  # "Nice slow breaths.": with the hold before
     # "Covering the whole palm takes about a minute." right after the instruction it times
     return (
         same_block

@@ -17,7 +17,7 @@ from voiceguide.parse.draft import (
     last_instruction,
 )
 from voiceguide.parse.grammar import ADVICE_LABEL, CONDITION, FILLER, LABEL, words_of
-from voiceguide.parse.modifiers import accompanies
+from voiceguide.parse.modifiers import accompanies, dose_rows
 from voiceguide.parse.repeats import sets_of
 from voiceguide.parse.sides import SYMMETRIC, add_mirrored, is_each_directive, mirror, one_sided
 from voiceguide.parse.units import ASIDE_SECTION, REPEAT_ONLY_WORDS, Rule, Unit, join_rules, read
@@ -200,6 +200,7 @@ def finish(b: Draft, block: int | None = None) -> None:
             items.append(([position], rule))
     for item, rule in items:
         _time_item(b, item, rule)
+    dose_rows(b, block)
     for position, added in sets_of(b, block):  # what is done on each side is all of its sets
         for scope, _ in b.pending:
             if position in scope:

@@ -51,7 +51,7 @@ def _goes_on(b: Draft, unit: Unit, previous: int | None) -> bool:
     done reaches back over the remarks since, within the section."""
     return (
         previous is not None
-        and bool(_GOES_ON.match(unit.text))
+        and bool(_GOES_ON.match(unit.text) or accompanies(unit))
         and all(not s.is_instruction and s.kind in ("note", "intro") for s in b.steps[previous + 1 :])
         and unit.block - b.block_of.get(previous, -9) <= 3
     )

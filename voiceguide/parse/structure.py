@@ -72,6 +72,7 @@ class Block:
     lettered: bool = False  # an "a)" sub-step
     indent: int = 0  # a list item's indentation, in characters
     lines: tuple[tuple[int, int], ...] = ()  # (offset in text, line number) for paragraphs
+    row: bool = False  # a row or cell of a table that lost its markup
 
 
 def clean_inline(text: str) -> str:
@@ -141,7 +142,7 @@ def blocks_of(text: str) -> list[Block]:
             for row in _rows(para, lines):
                 joined, offsets = _join(row)
                 if joined:
-                    blocks.append(Block("item", joined, row[0][0], lines=offsets))
+                    blocks.append(Block("item", joined, row[0][0], lines=offsets, row=True))
             para = []
         if para:
             joined, offsets = _join(para)
@@ -382,7 +383,7 @@ def _cells_as_items(blocks: list[Block]) -> list[Block]:
         if len(run) >= CELL_RUN and short * 5 >= len(run) * 2:
             for p in run:
                 if blocks[p].kind == "para":
-                    result[p] = replace(blocks[p], kind="item")
+                    result[p] = replace(blocks[p], kind="item", row=True)
         run = []
     return result
 

@@ -61,6 +61,7 @@ class Unit:
     step_range: tuple[int, int] | None = None
     block: int = 0  # which paragraph or list item it came from
     split_tail: bool = False  # split off the end of a sentence ("…, then repeat on the other hand")
+    row: bool = False  # from a table's row or cell
     kind: str | None = None  # what a verbless tail does: the kind of the clause it was split from
     sentence: int = 0  # which sentence of the text it came from
     rule: Rule | None = None  # a time, count or sides stated once for several steps
@@ -195,7 +196,7 @@ def _line_at(block: Block, offset: int) -> int:
 
 
 def _unit(text: str, line: int, section: str | None, block: Block, block_id: int) -> Unit:
-    return read(Unit(text, line, section, block.kind == "item", number=block.number, block=block_id))
+    return read(Unit(text, line, section, block.kind == "item", number=block.number, block=block_id, row=block.row))
 
 
 def read(unit: Unit, rules: bool = True) -> Unit:
@@ -353,7 +354,8 @@ _RELEASE_WORD = re.compile(r"\b(?:release|relax|rest|let go|pause|ease off|break
 def hold_and_release(unit: Unit) -> tuple[float | None, float]:
     """'Press for 30 seconds, release for 5 seconds': the hold, and the rest between repetitions;
     "2 sets of 15, rest 45 seconds between sets" has a rest and no hold."""
-    holds, rests = [], []
+    holds: list[float] = []
+    rests: list[float] = []
     for found in unit.durations:
         resting = _RELEASE_WORD.search(unit.text[: found.start]) or _REST_AFTER.match(unit.text, found.end)
         (rests if resting and (holds or _BETWEEN_AFTER.match(unit.text, found.end)) else holds).append(found.value)
