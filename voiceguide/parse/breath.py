@@ -46,7 +46,8 @@ _PHASE_WORD = re.compile(rf"\b(?:(?P<in>{_IN})|(?P<hold>{_HOLD})|(?P<out>{_OUT})
 
 _COUNTED = r"(?:[\s-]*(?:counts?|seconds?|secs?|s\b|beats?|pulse\s+(?:units?|beats?)|heart\s?beats?))"
 _NOT_A_COUNT = (
-    r"(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths|percent|%|days?|weeks?)\b)"
+    r"(?!\s*(?:more\s+)?(?:minutes?|mins?|hours?|times|reps|sets|rounds|cycles|breaths?|percent|%|days?|weeks?)\b)"
+    r"(?![′″])"
     r"(?!\s+(?:foot|feet|hands?|legs?|arms?|knees?|sides?|fingers?|thumbs?|toes?|of|at|nostrils?|inches)\b)"
     r"(?![.,]?\d)"
 )

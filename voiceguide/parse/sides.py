@@ -139,7 +139,9 @@ def mirror(
     new_side = new_side or _name_sides(b, scope, None)
     if not any(b.steps[p].is_instruction for p in scope):
         b.guesses.append((unit.line, None, f"“{cue.phrase}” switches sides, but nothing before it is done again there"))
-    b.add(Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side))
+    b.add(
+        Step(unit.text, "switch", section=unit.section, source_line=unit.line, announce=announce, side=new_side), unit
+    )
     for position in scope:
         b.steps.append(_mirrored(b.steps[position], position))
     b.side = None  # both sides are done: what follows is on neither unless it says so
