@@ -45,7 +45,9 @@ Source = Annotated[
         help="Routine text (.txt, .md) or routine file (.yaml). Omit for the built-in routine.", show_default=False
     ),
 ]
-Voice = Annotated[str, typer.Option(help="eSpeak NG voice and variant; `voiceguide voices` lists them.")]
+Voice = Annotated[
+    str, typer.Option(help="eSpeak NG voice and variant, or piper:PATH.onnx; `voiceguide voices` lists them.")
+]
 Rate = Annotated[int, typer.Option(help="Speaking rate in words per minute.", min=60, max=300)]
 Hold = Annotated[float | None, typer.Option(help="Make every hold this many seconds.", show_default=False)]
 SetHold = Annotated[
@@ -338,9 +340,11 @@ def plan(
 
 @app.command()
 def voices(debug: Debug = False) -> None:
-    """List the voices of the offline speech engine, by language, and the variants.
+    """List the voices of the offline speech engine, by language, and the variants, and say
+    where natural (Piper) voices come from.
 
-    Pass one to --voice as ID or ID+VARIANT, e.g.  voiceguide build --voice gmw/en-gb+f3
+    Pass one to --voice as ID or ID+VARIANT, e.g.  voiceguide build --voice gmw/en+f3, or a Piper
+    voice file as  voiceguide build --voice piper:voices/en_US-lessac-medium.onnx
     """
     from voiceguide import speech
 
@@ -349,6 +353,9 @@ def voices(debug: Debug = False) -> None:
         typer.echo(f"{voice.language:<12} {voice.id:<28} {voice.name}")
     if variants:
         typer.echo("\nVariants (add as +NAME): " + ", ".join(variants))
+    from voiceguide import neural
+
+    typer.echo("\n" + neural.where_voices_are())
 
 
 @cache_app.command("info")

@@ -140,8 +140,8 @@ def build(
     if options.bitrate not in render.BITRATES:
         raise UsageError(f"--bitrate must be one of {', '.join(map(str, render.BITRATES))} kbps, got {options.bitrate}")
     cache_folder = cache.folder() if use_cache else None
-    voice = speech.resolve_voice(options.voice, cache_folder)
-    speech.check_language(voice, [routine.title, *(step.text for step in routine.steps)])
+    synthesizer = speech.synthesizer(options, cache_folder)
+    speech.check_language(synthesizer.language, [routine.title, *(step.text for step in routine.steps)])
     texts = planner.phrases(routine, options)
     if output is None:
         try:
@@ -150,7 +150,7 @@ def build(
             raise RenderError(f"{out.parent}: cannot make the output folder ({error.strerror})") from None
     elif not out.parent.is_dir():
         raise RenderError(f"{out.parent}: output folder does not exist; create it or choose another -o")
-    bank = speech.ClipBank(speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch), cache_folder)
+    bank = speech.ClipBank(synthesizer, cache_folder)
     analyses = render.Analyses(options.sample_rate, cache_folder)
     if progress:
         progress.start("Speaking", len(texts))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from voiceguide import cache
 from voiceguide.errors import SynthesisError, UsageError
-from voiceguide.model import SAMPLE_RATE
+from voiceguide.model import SAMPLE_RATE, Options
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -51,6 +51,7 @@ class Synthesizer(Protocol):
     say (IPA), from which the length a clip should have at that pace is known."""
 
     rate: int
+    language: str  # as eSpeak names it ("en-us"), to check that the voice can read the routine
 
     def cache_key(self) -> str: ...
 
@@ -222,10 +223,10 @@ def _engine_fix(error: Exception) -> str:
 
 @functools.cache
 def engine_version() -> str:
-    return ",".join(f"{package}={_installed_version(package)}" for package in ("pyttsx3", "espeakng-loader"))
+    return ",".join(f"{package}={installed_version(package)}" for package in ("pyttsx3", "espeakng-loader"))
 
 
-def _installed_version(package: str) -> str:
+def installed_version(package: str) -> str:
     """The version in the name of an installed package's `NAME-VERSION.dist-info` folder. This
     is what importlib.metadata reads too, but importing that takes longer than a rebuild
     spends reading all its cached clips."""
@@ -298,6 +299,16 @@ def resolve_voice(voice: str, folder: Path | None = None) -> str:
     return match
 
 
+def synthesizer(options: Options, folder: Path | None) -> Synthesizer:
+    """The voice `--voice` names, checked: a Piper voice file ("piper:PATH.onnx") or an eSpeak NG
+    voice; `folder` keeps eSpeak's voice list and each Piper voice's measured pace."""
+    from voiceguide import neural
+
+    if neural.is_piper(options.voice):
+        return neural.PiperSynthesizer(options.voice, options.rate, folder)
+    return Pyttsx3Synthesizer(resolve_voice(options.voice, folder), options.rate, options.pitch)
+
+
 # Languages eSpeak NG speaks that are not written in the Latin alphabet, by script.
 _SCRIPT_LANGUAGES = {
     "CYRILLIC": {"ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "tt", "ba", "cv", "mn"},
@@ -349,6 +360,7 @@ class Pyttsx3Synthesizer:
 
     def __init__(self, voice: str, rate: int, pitch: int) -> None:
         self.voice = voice
+        self.language = voice
         self.rate = rate
         self.pitch = pitch
 
@@ -470,6 +482,14 @@ def finish_clip(clip: AudioSegment) -> AudioSegment:
         return clip[:0]
     trimmed = clip._spawn(samples[loud[0] : loud[-1] + 1].tobytes())
     return trimmed.fade_in(FADE_MS).fade_out(FADE_MS)
+
+
+def trimmed_ms(samples: Any, rate: int) -> float:
+    """How long float samples last once their silent edges are trimmed, as finish_clip trims."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(samples) > 10 ** (SILENCE_DBFS / 20))
+    return 1000 * (loud[-1] + 1 - loud[0]) / rate if len(loud) else 0.0
 
 
 def _read_clip(entry: Path) -> AudioSegment | None:
