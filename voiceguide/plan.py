@@ -27,9 +27,11 @@ CLOSING = "That is the end of the routine. Take a moment before you get up."
 RELEASE = "Release."  # spoken instead of the bell with --chime none
 HALFWAY = "Halfway."
 TEN_LEFT = "Ten seconds left."
-SHORT_HOLD_PROMPT = "Breathe slowly."
+SHORT_HOLD_PROMPT = "Keep breathing slowly."
 PHASES = {2: ("in", "out"), 3: ("in", "hold", "out"), 4: ("in", "hold", "out", "hold")}
-PHASE_WORDS = {"in": "Breathe in.", "out": "Breathe out.", "hold": "Hold."}
+# Cue wordings chosen by how often an offline recognizer heard them right (scripts/listen.py):
+# eSpeak's "Breathe in." was heard as "Three minutes.", "Hold." as "Oh".
+PHASE_WORDS = {"in": "Breathe in deeply.", "out": "Let it out slowly.", "hold": "Hold it gently."}
 SENTENCE_GAP = 0.6  # seconds between sentences of one step
 PROMPT_GUARD = 0.3  # a cue inside a hold ends at least this long before the hold ends
 HALFWAY_FROM = 60.0  # automatic "Halfway." on holds at least this long (seconds)
@@ -75,6 +77,12 @@ def _apply(step: Step, options: Options) -> Step:
     if step.breath is not None and step.breath_from != "text":
         step = replace(step, breath=options.breath)
     return step
+
+
+def spoken_announcement(text: str) -> str:
+    """How a switch is said: "Next, your left foot." for "Now the left foot.", whose "Now" eSpeak
+    runs into the next word (a recognizer heard "Out the left foot.", "the hour left foot")."""
+    return re.sub(r"^Now,? the\b", "Next, your", text)
 
 
 def speakable(text: str) -> str:
@@ -140,7 +148,7 @@ def script(routine: Routine, options: Options) -> Iterator[Cue]:
         if step.announce:
             if bells:
                 yield Chime("switch", step.index)
-            yield Say(step.announce, step.index)
+            yield Say(spoken_announcement(step.announce), step.index)
             yield Pause(options.rest, step.index)
         if step.is_instruction:
             yield from _say_text(step.text, step.index)
@@ -252,7 +260,7 @@ def _hold_inner(step: Step, length: int, options: Options, measure: Measure) -> 
     """What is heard inside a hold, in order: spoken markers first, breath cues around them.
 
     Breath cues start on phase boundaries and each fits inside its phase. A hold shorter than
-    one full breath cycle gets one "Breathe slowly." instead: a half-finished cycle would
+    one full breath cycle gets one "Keep breathing slowly." instead: a half-finished cycle would
     leave the listener holding their breath when the bell sounds.
     """
     rate = options.sample_rate

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 CLIP_FORMAT = 3  # bump when clip processing changes, so old cache entries are not reused
 SILENCE_DBFS = -50.0  # quieter than this at a clip's edges is trimmed away
 FADE_MS = 8  # short fades on every clip edge, so no cut ever clicks
+WORD_GAP = 7  # eSpeak NG's espeakWORDGAP (pyttsx3 names 7 after the old eSpeak's EMPHASIS)
 SYNTH_SECONDS = 30.0  # eSpeak speaks a sentence in milliseconds; this long means it is stuck
 MIN_MS_PER_WORD = 50  # a clip shorter than this per word is broken (calm speech takes ~400)
 # How long eSpeak NG takes to say a phrase, in minutes times words a minute: per phoneme, per
@@ -152,12 +153,18 @@ class Espeak:
             found.append(VoiceInfo(voice.identifier.decode("utf-8").lower(), voice.name.decode("utf-8"), language))
         return found
 
-    def speak(self, text: str, wav_path: Path, voice: str, rate: int, pitch: int) -> None:
-        """One phrase into a WAV file, at exactly this voice, rate and pitch."""
+    def speak(self, text: str, wav_path: Path, voice: str, rate: int, pitch: int, word_gap: int = 0) -> None:
+        """One phrase into a WAV file, at exactly this voice, rate, pitch and pause between words."""
         import wave
 
         self._use(voice, text)
-        for parameter, value in ((self.library.RATE, rate), (self.library.PITCH, pitch), (self.library.VOLUME, 100)):
+        settings = (
+            (self.library.RATE, rate),
+            (self.library.PITCH, pitch),
+            (self.library.VOLUME, 100),
+            (WORD_GAP, word_gap),
+        )
+        for parameter, value in settings:
             self.library.SetParameter(parameter, value, 0)
             if self.get_parameter(parameter, 1) != value:
                 raise SynthesisError(f"the voice would not take its settings for {text!r}; try another --rate")
@@ -306,7 +313,8 @@ def synthesizer(options: Options, folder: Path | None) -> Synthesizer:
 
     if neural.is_piper(options.voice):
         return neural.PiperSynthesizer(options.voice, options.rate, folder)
-    return Pyttsx3Synthesizer(resolve_voice(options.voice, folder), options.rate, options.pitch)
+    voice = resolve_voice(options.voice, folder)
+    return Pyttsx3Synthesizer(voice, options.rate, options.pitch, options.word_gap)
 
 
 # Languages eSpeak NG speaks that are not written in the Latin alphabet, by script.
@@ -358,14 +366,18 @@ def check_language(voice: str, texts: Iterable[str]) -> None:
 class Pyttsx3Synthesizer:
     """pyttsx3's eSpeak driver. The text is passed as plain text, never as SSML markup."""
 
-    def __init__(self, voice: str, rate: int, pitch: int) -> None:
+    def __init__(self, voice: str, rate: int, pitch: int, word_gap: int = 0) -> None:
         self.voice = voice
         self.language = voice
         self.rate = rate
         self.pitch = pitch
+        self.word_gap = word_gap
 
     def cache_key(self) -> str:
-        return f"pyttsx3-espeak|{engine_version()}|voice={self.voice}|rate={self.rate}|pitch={self.pitch}"
+        return (
+            f"pyttsx3-espeak|{engine_version()}|voice={self.voice}|rate={self.rate}|pitch={self.pitch}"
+            f"|word_gap={self.word_gap}"
+        )
 
     def phonemes(self, text: str) -> str:
         return engine().phonemes(text, self.voice)
@@ -374,7 +386,7 @@ class Pyttsx3Synthesizer:
         pass  # eSpeak keeps no state between clips that a fault could spoil
 
     def synthesize(self, text: str, wav_path: Path) -> None:
-        engine().speak(text, wav_path, self.voice, self.rate, self.pitch)
+        engine().speak(text, wav_path, self.voice, self.rate, self.pitch, self.word_gap)
 
 
 class ClipBank:
