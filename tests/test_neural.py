@@ -130,7 +130,12 @@ def test_a_voice_file_that_cannot_work_is_named(tmp_path: Path, voice: Path, nam
     if name == "tone.onnx":
         shutil.copy(voice, tmp_path / name)
     with pytest.raises(UsageError, match=message):
-        neural.PiperSynthesizer(f"piper:{tmp_path / name}", 135, None)
+        speech.synthesizer(Options(voice=f"piper:{tmp_path / name}"), None)
+
+
+def test_a_voice_file_without_its_prefix_is_pointed_to_it(voice: Path) -> None:
+    with pytest.raises(UsageError, match=f"is given as --voice piper:{voice}"):
+        speech.synthesizer(Options(voice=str(voice)), None)
 
 
 BOTH_ENGINES = """

@@ -59,7 +59,7 @@ def test_a_clip_asked_for_while_the_engine_is_busy_is_the_phrase_at_its_rate(tmp
     )
     assert done.returncode == 0, done.stderr
     lengths = json.loads(done.stdout.splitlines()[-1])
-    assert max(lengths) - min(lengths) < 0.005 * 22_050, lengths  # the same phrase each time, to 5 ms
+    assert max(lengths) - min(lengths) < 0.01 * min(lengths), lengths  # the same phrase each time, to 1 %
     assert min(lengths) > 3.5 * 22_050  # at 135 words a minute, not 200
 
 
@@ -69,7 +69,6 @@ class Hurried:
     def __init__(self, *rates: int) -> None:
         self.rates = list(rates)
         self.rate = 135
-        self.resets = 0
 
     def cache_key(self) -> str:
         return "hurried"
@@ -81,9 +80,6 @@ class Hurried:
     def phonemes(self, text: str) -> str:
         return speech.engine().phonemes(text, "gmw/en-us")
 
-    def reset(self) -> None:
-        self.resets += 1
-
 
 def test_a_hurried_clip_is_made_again_and_never_cached(tmp_path: Path) -> None:
     once = Hurried(200)
@@ -91,7 +87,7 @@ def test_a_hurried_clip_is_made_again_and_never_cached(tmp_path: Path) -> None:
     bank.prepare([PHRASE])
     calm = speech.ClipBank(speech.Pyttsx3Synthesizer("gmw/en-us", 135, 50), None)
     calm.prepare([PHRASE])
-    assert bank.synthesized == 2 and once.resets == 1
+    assert bank.synthesized == 2
     assert abs(len(bank.clips[PHRASE]) - len(calm.clips[PHRASE])) <= 5  # ms
     assert len(list(tmp_path.glob("*.wav"))) == 1
     again = speech.ClipBank(once, tmp_path)
@@ -107,7 +103,7 @@ def test_a_voice_that_stays_hurried_fails_the_build_naming_the_phrase(tmp_path: 
 
 
 def test_a_pace_the_voice_repeats_on_a_fresh_engine_is_its_own(tmp_path: Path) -> None:
-    """The pace check is an estimate: what the voice says the same way twice is kept."""
+    """The pace check is an estimate: what the voice says the same way twice is its own."""
     bank = speech.ClipBank(Hurried(200, 200), tmp_path)
     bank.prepare([PHRASE])
     assert bank.synthesized == 2 and len(list(tmp_path.glob("*.wav"))) == 1
@@ -159,3 +155,27 @@ def test_the_pause_between_words_lengthens_each_gap_and_names_its_clips(tmp_path
     added = len(banks[1].clips[PHRASE]) - len(banks[0].clips[PHRASE])
     assert 40 * gaps < added < 120 * gaps, added  # ms: about 70 ms a gap at 135 words a minute
     assert len(list(tmp_path.glob("*.wav"))) == 2
+
+
+def test_a_rebuild_after_an_edit_speaks_the_new_sentence_as_a_fresh_build_does(tmp_path: Path) -> None:
+    """The user's loop: build, edit one sentence, build again from the cache (which starts the
+    voice for the new sentence alone), each in a process of its own."""
+    from tests.conftest import SHORT_ROUTINE
+
+    source, edited = tmp_path / "hand.txt", "Rub the palm in slow, wide circles for 3 seconds."
+    env = {**__import__("os").environ, "VOICEGUIDE_CACHE_DIR": str(tmp_path / "cache")}
+
+    def build(name: str, *extra: str) -> list[float]:
+        out = tmp_path / f"{name}.mp3"
+        command = [sys.executable, "-m", "voiceguide", "build", str(source), "-o", str(out), *extra]
+        subprocess.run(command, env=env, check=True, capture_output=True, timeout=300)
+        events = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["events"]
+        return [e["end"] - e["start"] for e in events if e["text"] == edited]
+
+    source.write_text(SHORT_ROUTINE, encoding="utf-8")
+    assert build("first") == []
+    source.write_text(SHORT_ROUTINE.replace("Rub the palm in slow circles for 3 seconds.", edited), encoding="utf-8")
+    rebuilt, fresh = build("rebuilt"), build("fresh", "--no-cache")
+    assert rebuilt and len(rebuilt) == len(fresh)
+    # eSpeak's voice carries a little from one phrase to the next (a few ms); hurried is a third shorter
+    assert all(abs(a - b) < 0.02 * b for a, b in zip(rebuilt, fresh, strict=True)), (rebuilt, fresh)

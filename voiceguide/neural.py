@@ -72,7 +72,7 @@ class PiperSynthesizer:
         self.length_scale = natural_rate(self, folder) / rate
 
     def cache_key(self) -> str:
-        return f"piper|{_version()}|voice={self.digest}|rate={self.rate}"
+        return f"piper|{_version()}|voice={self.digest}|rate={self.rate}|length_scale={self.length_scale:.4f}"
 
     def phonemes(self, text: str) -> str:
         return " ".join("".join(sentence) for sentence in self.voice.phonemize(text))
@@ -106,9 +106,6 @@ class PiperSynthesizer:
             audio = resample_poly(audio, SAMPLE_RATE // common, rate // common).astype(np.float32)
         peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
         return audio * (PEAK / peak) if peak > PEAK else audio
-
-    def reset(self) -> None:
-        pass  # Piper keeps no state between phrases
 
 
 def natural_rate(synthesizer: PiperSynthesizer, folder: Path | None) -> float:

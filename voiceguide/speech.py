@@ -60,9 +60,6 @@ class Synthesizer(Protocol):
 
     def phonemes(self, text: str) -> str: ...
 
-    def reset(self) -> None:
-        """Start the engine afresh after a fault."""
-
 
 def expected_ms(text: str, phonemes: str, rate: int) -> float | None:
     """How long a phrase should last at `rate` words a minute; None for one too short to judge."""
@@ -313,6 +310,8 @@ def synthesizer(options: Options, folder: Path | None) -> Synthesizer:
 
     if neural.is_piper(options.voice):
         return neural.PiperSynthesizer(options.voice, options.rate, folder)
+    if options.voice.lower().endswith(".onnx"):
+        raise UsageError(f"--voice {options.voice}: a Piper voice file is given as --voice piper:{options.voice}")
     voice = resolve_voice(options.voice, folder)
     return Pyttsx3Synthesizer(voice, options.rate, options.pitch, options.word_gap)
 
@@ -364,7 +363,7 @@ def check_language(voice: str, texts: Iterable[str]) -> None:
 
 
 class Pyttsx3Synthesizer:
-    """pyttsx3's eSpeak driver. The text is passed as plain text, never as SSML markup."""
+    """eSpeak NG through pyttsx3's bindings. The text is passed as plain text, never as SSML."""
 
     def __init__(self, voice: str, rate: int, pitch: int, word_gap: int = 0) -> None:
         self.voice = voice
@@ -381,9 +380,6 @@ class Pyttsx3Synthesizer:
 
     def phonemes(self, text: str) -> str:
         return engine().phonemes(text, self.voice)
-
-    def reset(self) -> None:
-        pass  # eSpeak keeps no state between clips that a fault could spoil
 
     def synthesize(self, text: str, wav_path: Path) -> None:
         engine().speak(text, wav_path, self.voice, self.rate, self.pitch, self.word_gap)
@@ -435,16 +431,15 @@ class ClipBank:
 
     def _synthesize(self, text: str) -> AudioSegment:
         """A new clip. One that comes back empty, too short for its words, or at a pace far from
-        the one asked is made once more on a fresh engine; then the build fails naming it: a cue
-        must never silently become silence, nor be kept hurried. The pace check is an estimate,
-        so a pace that the fresh engine repeats is the voice's own, and is kept."""
+        the one asked is made once more; then the build fails naming it: a cue must never
+        silently become silence, nor be kept hurried. The pace check is an estimate, so a pace
+        that the voice repeats exactly is its own, and is kept."""
         fault = f"produced no usable sound for {text!r}; try another --voice"
         first: int | None = None
         for attempt in range(2):
             try:
                 clip = self._speak(text)
             except SynthesisError:
-                self.synthesizer.reset()  # a stopped run loop cannot be used again: start afresh
                 if attempt:
                     raise
                 continue
@@ -455,7 +450,6 @@ class ClipBank:
                 if pace is None or (first is not None and abs(len(clip) - first) <= max(20, first // 50)):
                     return clip
                 fault, first = f"{pace}; try again, or another --voice", len(clip)
-            self.synthesizer.reset()
         raise SynthesisError(f"the voice {fault}")
 
     def _speak(self, text: str) -> AudioSegment | None:
