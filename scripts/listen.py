@@ -89,7 +89,7 @@ def phrases_heard(mp3: Path, sheet: dict, model_folder: Path) -> dict[str, str]:
             continue
         start, end = round(event["start"] * rate) - rate // 10, round(event["end"] * rate) + rate // 10
         piece = resample_poly(audio[max(0, start) : end], 160, rate // 100).astype(np.float32)  # Whisper hears 16 kHz
-        segments, _ = model.transcribe(piece, language="en", temperature=0.0, condition_on_previous_text=False)
+        segments, _ = model.transcribe(piece, language="en", condition_on_previous_text=False)
         heard[event["text"]] = " ".join(s.text.strip() for s in segments)
     return heard
 
@@ -111,12 +111,16 @@ def spoken_number(n: int) -> str:
     return UNITS[n // 100] + " hundred" + (" " + spoken_number(rest) if rest else "") if n < 1000 else str(n)
 
 
-SPELLINGS = {"centre": "center", "metre": "meter", "colour": "color", "favourite": "favorite"}  # Whisper's spelling
+SPELLINGS = {"centre": "center", "metre": "meter", "colour": "color", "practise": "practice"}  # as Whisper spells
 
 
 def words(text: str) -> str:
     """Lower case, numbers as words, no punctuation, one spelling: what a listener hears."""
-    text = re.sub(r"\d+", lambda m: f" {spoken_number(int(m.group()))} ", text.lower().replace("-", " "))
+    from voiceguide.lexicon import ORDINALS
+
+    text = text.lower().replace("-", " ")
+    text = re.sub(r"\b([1-9]|10)(?:st|nd|rd|th)\b", lambda m: f" {ORDINALS[int(m.group(1)) - 1].lower()} ", text)
+    text = re.sub(r"\d+", lambda m: f" {spoken_number(int(m.group()))} ", text)
     return " ".join(SPELLINGS.get(word, word) for word in re.sub(r"[^a-z' ]+", " ", text).split())
 
 

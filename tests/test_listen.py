@@ -44,6 +44,7 @@ def test_the_phrase_routine_says_every_fixed_cue() -> None:
         ("Count to four, then rest.", "count to 4 then rest"),
         ("Rub the centre of the sole.", "rub the center of the sole"),
         ("Hold it gently.", "hold it gently"),
+        ("Fourth time.", "4th time."),
     ],
 )
 def test_a_phrase_heard_right_counts_as_right(said: str, heard: str) -> None:

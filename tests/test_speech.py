@@ -179,3 +179,34 @@ def test_a_rebuild_after_an_edit_speaks_the_new_sentence_as_a_fresh_build_does(t
     assert rebuilt and len(rebuilt) == len(fresh)
     # eSpeak's voice carries a little from one phrase to the next (a few ms); hurried is a third shorter
     assert all(abs(a - b) < 0.02 * b for a, b in zip(rebuilt, fresh, strict=True)), (rebuilt, fresh)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Inhale for 4, hold for 7, exhale for 8.", "Inhale for, 4, hold for, 7, exhale for, 8."),
+        ("Breathe out for a count of eight.", "Breathe out for a count of, eight."),
+        ("Press for 30 seconds, then count to ten.", "Press for, 30 seconds, then count to, ten."),
+        ("Hold for 2 to 3 minutes.", "Hold for 2 to 3 minutes."),
+        ("Do this for 2-3 minutes, then turn to one side.", "Do this for 2-3 minutes, then turn to one side."),
+        ("Repeat four times.", "Repeat four times."),
+    ],
+)
+def test_a_count_is_said_after_a_short_pause(text: str, said: str) -> None:
+    assert speech.paused_counts(text) == said
+
+
+def test_the_pause_before_a_count_is_heard_and_the_words_are_the_same(tmp_path: Path) -> None:
+    import wave
+
+    text = "Inhale for 4, hold for 7."
+    speech.Pyttsx3Synthesizer("gmw/en-us", 135, 45, 4).synthesize(text, tmp_path / "paused.wav")
+    speech.engine().speak(text, tmp_path / "as-written.wav", "gmw/en-us", 135, 45, 4)
+    lengths = []
+    for name in ("paused", "as-written"):
+        with wave.open(str(tmp_path / f"{name}.wav")) as clip:
+            lengths.append(clip.getnframes())
+    assert lengths[0] - lengths[1] > 0.3 * 22_050  # two short pauses more
+    assert speech.engine().phonemes(speech.paused_counts(text), "gmw/en-us").split() == (
+        speech.engine().phonemes(text, "gmw/en-us").split()
+    )

@@ -30,7 +30,7 @@ from voiceguide.model import SAMPLE_RATE, Options
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
-CLIP_FORMAT = 3  # bump when clip processing changes, so old cache entries are not reused
+CLIP_FORMAT = 4  # bump when clip processing changes, so old cache entries are not reused
 SILENCE_DBFS = -50.0  # quieter than this at a clip's edges is trimmed away
 FADE_MS = 8  # short fades on every clip edge, so no cut ever clicks
 WORD_GAP = 7  # eSpeak NG's espeakWORDGAP (pyttsx3 names 7 after the old eSpeak's EMPHASIS)
@@ -59,6 +59,23 @@ class Synthesizer(Protocol):
     def synthesize(self, text: str, wav_path: Path) -> None: ...
 
     def phonemes(self, text: str) -> str: ...
+
+
+_NUMBER = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)"
+COUNT_AFTER = re.compile(rf"\b(for|to|of)\s+(?={_NUMBER}\b)(?!\S+\s*(?:[-–]|to\b))", re.IGNORECASE)
+RANGE_BEFORE = re.compile(rf"\b{_NUMBER}\s*$", re.IGNORECASE)
+
+
+def paused_counts(text: str) -> str:
+    """A count said after a short pause: "inhale for, 4, hold for, 7". eSpeak runs "for four"
+    together, and a recognizer heard "far, far" for it; the pause is a comma, as plain text."""
+
+    def pause(match: re.Match[str]) -> str:
+        if RANGE_BEFORE.search(text, 0, match.start()):
+            return match[0]  # "2 to 3 sets": a range, said as it stands
+        return f"{match[1]}, "
+
+    return COUNT_AFTER.sub(pause, text)
 
 
 def expected_ms(text: str, phonemes: str, rate: int) -> float | None:
@@ -382,7 +399,7 @@ class Pyttsx3Synthesizer:
         return engine().phonemes(text, self.voice)
 
     def synthesize(self, text: str, wav_path: Path) -> None:
-        engine().speak(text, wav_path, self.voice, self.rate, self.pitch, self.word_gap)
+        engine().speak(paused_counts(text), wav_path, self.voice, self.rate, self.pitch, self.word_gap)
 
 
 class ClipBank:
