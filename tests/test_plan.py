@@ -116,7 +116,7 @@ def test_without_bells_a_hold_ends_with_a_spoken_release() -> None:
     assert not [e for e in timeline.events if e.kind == "chime"]
     starts = {e.start: e for e in timeline.events}
     assert all(starts[h.end].text == "Release." for h in timeline.holds)
-    assert timeline.events[-1].text.startswith("That is the end")
+    assert timeline.events[-1].text.startswith("Your routine is now complete.")
 
 
 def test_only_and_preview() -> None:

@@ -23,7 +23,8 @@ from voiceguide.parse import sentences
 # measure(sound) → length in samples of "voice:<phrase>", "tone:<in|out|hold>" or "chime:<name>"
 Measure = Callable[[str], int]
 
-CLOSING = "That is the end of the routine. Take a moment before you get up."
+# "That is the end of the routine." was heard without its "the"
+CLOSING = "Your routine is now complete. Take a quiet moment before you get up slowly."
 RELEASE = "Release."  # spoken instead of the bell with --chime none
 HALFWAY = "Halfway."
 TEN_LEFT = "Ten seconds left."
