@@ -109,7 +109,7 @@ def test_build_with_no_argument_renders_the_builtin_routine(tmp_path: Path) -> N
     assert len(done.stdout.splitlines()) == 1
     cue = json.loads((work / "output" / f"{stem}.json").read_text(encoding="utf-8"))
     spoken = " ".join(e["text"] for e in cue["events"])
-    assert "Now the left foot." in spoken
+    assert "Next, your left foot." in spoken
     assert all(h["seconds"] == 60 for h in cue["holds"] if "one minute" in cue["steps"][h["step"] - 1]["text"])
 
 

@@ -78,7 +78,7 @@ def test_events_tile_the_file(built: dict[str, Any]) -> None:
 
 def test_side_switch_is_spoken(built: dict[str, Any]) -> None:
     spoken = [e["text"] for e in built["cue"]["events"] if e["kind"] == "speech"]
-    assert "Now the left hand." in spoken
+    assert "Next, your left hand." in spoken
     assert any("left palm" in text for text in spoken)
 
 
@@ -86,7 +86,7 @@ def test_sidecars_and_chapters(built: dict[str, Any]) -> None:
     folder = built["folder"]
     vtt = (folder / "hand.vtt").read_text(encoding="utf-8")
     assert vtt.startswith("WEBVTT\n")
-    assert "Now the left hand." in vtt
+    assert "Next, your left hand." in vtt
     assert (folder / "hand.lrc").read_text(encoding="utf-8").startswith("[ti:Hand warm-up]")
     tags = ID3(str(built["result"].mp3))
     assert str(tags.getall("TIT2")[0]) == "Hand warm-up"

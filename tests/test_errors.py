@@ -80,7 +80,7 @@ def files(folder: Path) -> set[str]:
             "title: Точки\nsections:\n  - steps:\n      - text: Нажмите на точку.\n        seconds: 30\n",
             ["r.yaml"],
             2,
-            "voiceguide: voice 'gmw/en-us+f2' cannot read this routine's Cyrillic text; choose one with --voice",
+            "voiceguide: voice 'gmw/en-us' cannot read this routine's Cyrillic text; choose one with --voice",
         ),
     ],
 )
@@ -226,10 +226,7 @@ def test_concurrent_builds_on_one_cache_both_succeed(tmp_path: Path) -> None:
     assert [job.wait(timeout=300) for job in jobs] == [0, 0], [job.stderr.read() for job in jobs if job.stderr]
     for number in (1, 2):  # each is whole and exact (eSpeak's breathy variant varies a clip by a few ms)
         assert_matches_cue_sheet(*decode(tmp_path / f"{number}.mp3"))
-    bank = speech.ClipBank(
-        speech.Pyttsx3Synthesizer(speech.resolve_voice(Options().voice), Options().rate, Options().pitch),
-        tmp_path / "shared-cache" / "voiceguide",
-    )
+    bank = speech.ClipBank(speech.synthesizer(Options(), None), tmp_path / "shared-cache" / "voiceguide")
     bank.prepare(plan.phrases(pipeline.prepare(source, Options()), Options()))
     assert bank.synthesized == 0  # every entry the two builds wrote is whole
     assert not list((tmp_path / "shared-cache" / "voiceguide").glob(".tmp-*"))

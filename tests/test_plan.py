@@ -65,11 +65,11 @@ def test_breath_prompts_start_on_phase_boundaries() -> None:
     prompts = [e for e in timeline.events if e.kind == "breath"]
     offsets = [(e.start - hold.start) / SAMPLE_RATE for e in prompts]
     assert offsets == pytest.approx([0, 4, 10, 14, 20, 24], abs=FRAME)
-    assert [e.text for e in prompts] == ["Breathe in.", "Breathe out."] * 3
+    assert [e.text for e in prompts] == ["Breathe in deeply.", "Let it out slowly."] * 3
     assert all(hold.start <= e.start and e.end <= hold.end for e in prompts)
 
 
-@pytest.mark.parametrize(("seconds", "prompts"), [(8, ["Breathe slowly."]), (3, [])])
+@pytest.mark.parametrize(("seconds", "prompts"), [(8, ["Keep breathing slowly."]), (3, [])])
 def test_a_hold_shorter_than_one_breath_gets_one_gentle_prompt(seconds: float, prompts: list[str]) -> None:
     step = Step(text="Press.", kind="press", seconds=seconds, seconds_from="text", breath=(4.0, 6.0), index=1)
     timeline = timeline_of(Routine("Test", (step,)), Options())
@@ -172,9 +172,9 @@ def test_short_holds_get_no_markers_unless_asked() -> None:
 @pytest.mark.parametrize(
     ("cue", "sounds"),
     [
-        ("voice", ["voice:Breathe in.", "voice:Breathe out."]),
+        ("voice", ["voice:Breathe in deeply.", "voice:Let it out slowly."]),
         ("tone", ["tone:in", "tone:out"]),
-        ("both", ["tone:in", "voice:Breathe in.", "tone:out", "voice:Breathe out."]),
+        ("both", ["tone:in", "voice:Breathe in deeply.", "tone:out", "voice:Let it out slowly."]),
         ("none", []),
     ],
 )
@@ -192,7 +192,7 @@ def test_without_bells_a_hold_ends_with_a_spoken_release() -> None:
     assert not [e for e in timeline.events if e.kind == "chime"]
     starts = {e.start: e for e in timeline.events}
     assert all(starts[h.end].text == "Release." for h in timeline.holds)
-    assert timeline.events[-1].text.startswith("That is the end")
+    assert timeline.events[-1].text.startswith("Your routine is now complete.")
 
 
 def test_only_and_preview() -> None:
@@ -245,7 +245,7 @@ def test_the_file_ends_with_the_closing_chime() -> None:
 def test_side_switch_is_announced_after_a_chime() -> None:
     timeline = timeline_of(parse_text(SHORT_ROUTINE, "hand.txt"), Options())
     texts = [e.text for e in timeline.events if e.kind in ("speech", "chime")]
-    at = texts.index("Now the left hand.")
+    at = texts.index("Next, your left hand.")
     assert texts[at - 1] == "switch"
 
 

@@ -111,7 +111,9 @@ Source = Annotated[
     ),
 ]
 Voice = Annotated[
-    str, typer.Option(metavar="ID[+VARIANT]", help="eSpeak NG voice and variant; `voiceguide voices` lists them.")
+    str, typer.Option(
+        metavar="ID[+VARIANT]", help="eSpeak NG voice and variant, or piper:PATH.onnx; `voiceguide voices` lists them."
+    )
 ]
 Rate = Annotated[int, typer.Option(parser=_rate, metavar="WPM", help="Speaking rate in words per minute, 60 to 300.")]
 Hold = Annotated[
@@ -453,9 +455,11 @@ def serve(
 
 @app.command()
 def voices(debug: Debug = False) -> None:
-    """List the voices of the offline speech engine, by language, and the variants.
+    """List the voices of the offline speech engine, by language, and the variants, and say
+    where natural (Piper) voices come from.
 
-    Pass one to --voice as ID or ID+VARIANT, e.g.  voiceguide build --voice gmw/en-gb+f3
+    Pass one to --voice as ID or ID+VARIANT, e.g.  voiceguide build --voice gmw/en+f3, or a Piper
+    voice file as  voiceguide build --voice piper:voices/en_US-lessac-medium.onnx
     """
     from voiceguide import speech
 
@@ -468,6 +472,9 @@ def voices(debug: Debug = False) -> None:
         import textwrap
 
         typer.echo("\n" + textwrap.fill("Variants (add as +NAME): " + ", ".join(variants), 100, subsequent_indent="  "))
+    from voiceguide import neural
+
+    typer.echo("\n" + neural.where_voices_are())
 
 
 @cache_app.command("info")

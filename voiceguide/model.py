@@ -119,9 +119,11 @@ class Routine:
 class Options:
     """Every setting that shapes a plan or a render, passed down whole."""
 
-    voice: str = "gmw/en-us+f2"
+    # The clearest calm voice measured by scripts/listen.py (README, "Choosing a voice")
+    voice: str = "gmw/en-us"
     rate: int = 135  # words per minute; eSpeak's own default of 175 sounds hurried
-    pitch: int = 40  # eSpeak 0-100, default 50: a little lower is calmer
+    pitch: int = 45  # eSpeak 0-100, default 50: a little lower is calmer
+    word_gap: int = 4  # eSpeak's pause between words, in its 10 ms at 175 wpm: about 70 ms here
     hold: float | None = None  # overrides every hold, seconds
     set_holds: tuple[tuple[int, float], ...] = ()  # (step index, seconds) overrides
     set_repeats: tuple[tuple[int, int], ...] = ()  # (step index, times done) overrides

@@ -251,9 +251,9 @@ def speaker(routine: Routine, options: Options, cache_folder: Path | None) -> sp
     alphabet), with its clips kept in `cache_folder`."""
     from voiceguide import speech
 
-    voice = speech.resolve_voice(options.voice, cache_folder)
-    speech.check_language(voice, [routine.title, *(step.text for step in routine.steps)])
-    return speech.ClipBank(speech.Pyttsx3Synthesizer(voice, options.rate, options.pitch), cache_folder)
+    synthesizer = speech.synthesizer(options, cache_folder)
+    speech.check_language(synthesizer.language, [routine.title, *(step.text for step in routine.steps)])
+    return speech.ClipBank(synthesizer, cache_folder)
 
 
 def lay_out(

@@ -30,13 +30,16 @@ N = TypeVar("N", int, float)
 # measure(sound) → length in samples of "voice:<phrase>", "tone:<in|out|hold>" or "chime:<name>"
 Measure = Callable[[str], int]
 
-CLOSING = "That is the end of the routine. Take a moment before you get up."
+# "That is the end of the routine." was heard without its "the"
+CLOSING = "Your routine is now complete. Take a quiet moment before you get up slowly."
 RELEASE = "Release."  # spoken instead of the bell with --chime none
 HALFWAY = "Halfway."
 TEN_LEFT = "Ten seconds left."
-SHORT_HOLD_PROMPT = "Breathe slowly."
+SHORT_HOLD_PROMPT = "Keep breathing slowly."
 PHASES = {2: ("in", "out"), 3: ("in", "hold", "out"), 4: ("in", "hold", "out", "hold")}
-PHASE_WORDS = {"in": "Breathe in.", "out": "Breathe out.", "hold": "Hold."}
+# Cue wordings chosen by how often an offline recognizer heard them right (scripts/listen.py):
+# eSpeak's "Breathe in." was heard as "Three minutes.", "Hold." as "Oh".
+PHASE_WORDS = {"in": "Breathe in deeply.", "out": "Let it out slowly.", "hold": "Hold it gently."}
 EXHALE_SOUNDS = frozenset({f"voice:{PHASE_WORDS['out']}", "tone:out"})
 SENTENCE_GAP = 0.6  # seconds between sentences of one step
 PROMPT_GUARD = 0.3  # a cue inside a hold ends at least this long before the hold ends
@@ -151,6 +154,12 @@ def _override(step: Step, changes: tuple[tuple[int, N], ...]) -> N | None:
     return table.get(step.copy_of) if step.copy_of is not None else None
 
 
+def spoken_announcement(text: str) -> str:
+    """How a switch is said: "Next, your left foot." for "Now the left foot.", whose "Now" eSpeak
+    runs into the next word (a recognizer heard "Out the left foot.", "the hour left foot")."""
+    return re.sub(r"^Now,? the\b", "Next, your", text)
+
+
 def speakable(text: str) -> str:
     """Text as eSpeak should read it: ranges and short units written out, no list markup."""
     text = lexicon.STAGE_DIRECTION.sub("", text)  # "(pause 10 seconds)": timed, not said
@@ -215,7 +224,7 @@ def script(routine: Routine, options: Options) -> Iterator[Cue]:
         if step.announce:
             if bells:
                 yield Chime("switch", step.index)
-            yield Say(step.announce, step.index)
+            yield Say(spoken_announcement(step.announce), step.index)
             yield Pause(options.rest, step.index)
         if step.is_instruction:
             yield from _say_text(step.text, step.index)
@@ -400,7 +409,7 @@ def _hold_inner(step: Step, length: int, options: Options, measure: Measure, gri
     exhale that ends as the bell rings, and each cue starts on a phase boundary. A marker
     ("Halfway.", "Ten seconds left.") goes in the quiet end of a cycle, just before the next
     "Breathe in.", or where that end is too short, in place of a whole cycle's cues: the pace
-    never changes around it. A hold shorter than one breath cycle gets one "Breathe slowly."
+    never changes around it. A hold shorter than one breath cycle gets one "Keep breathing slowly."
     instead: a half-finished cycle would leave the listener holding their breath at the bell.
     On the grid, a breath cue starts within half a frame (13 ms) of its phase boundary.
     """

@@ -9,41 +9,94 @@ Nothing here touches the engine at import time; the first synthesis loads it.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import ctypes
 import difflib
 import functools
-import gc
-import io
 import os
 import platform
+import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from voiceguide import cache
 from voiceguide.errors import SynthesisError, UsageError
-from voiceguide.model import SAMPLE_RATE
+from voiceguide.model import SAMPLE_RATE, Options
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
-CLIP_FORMAT = 2  # bump when clip processing changes, so old cache entries are not reused
+CLIP_FORMAT = 4  # bump when clip processing changes, so old cache entries are not reused
 SILENCE_DBFS = -50.0  # quieter than this at a clip's edges is trimmed away
 FADE_MS = 8  # short fades on every clip edge, so no cut ever clicks
+WORD_GAP = 7  # eSpeak NG's espeakWORDGAP (pyttsx3 names 7 after the old eSpeak's EMPHASIS)
 SYNTH_SECONDS = 30.0  # eSpeak speaks a sentence in milliseconds; this long means it is stuck
 MIN_MS_PER_WORD = 50  # a clip shorter than this per word is broken (calm speech takes ~400)
+# How long eSpeak NG takes to say a phrase, in minutes times words a minute: per phoneme, per
+# clause, and once. Fitted over the 535 phrases of the test routines, two voices, 90-260 wpm;
+# a phrase of 12 phonemes or more then lasts 0.77-1.28 times what this predicts.
+PACE_PER_PHONEME = 0.20
+PACE_PER_CLAUSE = 0.87
+PACE_OFFSET = -0.23
+PACE_CHECKED_FROM = 12  # phonemes: shorter phrases vary too much to judge
+PACE_RANGE = (0.74, 1.5)  # a clip outside these times its expected length was not spoken at the rate asked
 
 
 class Synthesizer(Protocol):
-    """Speaks one phrase into a WAV file; `cache_key` names everything that shapes the sound."""
+    """Speaks one phrase into a WAV file. `cache_key` names everything that shapes the sound;
+    `rate` is the pace asked, in eSpeak's words a minute, and `phonemes` what the voice will
+    say (IPA), from which the length a clip should have at that pace is known."""
+
+    rate: int
+    language: str  # as eSpeak names it ("en-us"), to check that the voice can read the routine
 
     def cache_key(self) -> str: ...
 
     def synthesize(self, text: str, wav_path: Path) -> None: ...
+
+    def phonemes(self, text: str) -> str: ...
+
+
+_NUMBER = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty)"
+COUNT_AFTER = re.compile(rf"\b(for|to|of)\s+(?={_NUMBER}\b)(?!\S+\s*(?:[-–]|to\b))", re.IGNORECASE)
+RANGE_BEFORE = re.compile(rf"\b{_NUMBER}\s*$", re.IGNORECASE)
+
+
+def paused_counts(text: str) -> str:
+    """A count said after a short pause: "inhale for, 4, hold for, 7". eSpeak runs "for four"
+    together, and a recognizer heard "far, far" for it; the pause is a comma, as plain text."""
+
+    def pause(match: re.Match[str]) -> str:
+        if RANGE_BEFORE.search(text, 0, match.start()):
+            return match[0]  # "2 to 3 sets": a range, said as it stands
+        return f"{match[1]}, "
+
+    return COUNT_AFTER.sub(pause, text)
+
+
+def expected_ms(text: str, phonemes: str, rate: int) -> float | None:
+    """How long a phrase should last at `rate` words a minute; None for one too short to judge."""
+    import unicodedata
+
+    count = sum(1 for char in phonemes if unicodedata.category(char).startswith("L") and char not in "ˈˌːˑ")
+    if count < PACE_CHECKED_FROM:
+        return None
+    clauses = len([part for part in re.split(r"[,;:.!?…]+|\s[-–—]\s", text) if part.strip()])
+    minutes = (PACE_PER_PHONEME * count + PACE_PER_CLAUSE * max(1, clauses) + PACE_OFFSET) / rate
+    return minutes * 60_000
+
+
+def pace_fault(text: str, length_ms: int, synthesizer: Synthesizer) -> str | None:
+    """Why a clip cannot have been spoken at the asked pace, or None when it may have been."""
+    expected = expected_ms(text, synthesizer.phonemes(text), synthesizer.rate)
+    if expected is None or PACE_RANGE[0] <= length_ms / expected <= PACE_RANGE[1]:
+        return None
+    heard = round(synthesizer.rate * expected / max(length_ms, 1))
+    return f"spoke {text!r} at about {heard} words a minute, not the {synthesizer.rate} asked"
 
 
 @dataclass(frozen=True)
@@ -53,7 +106,7 @@ class VoiceInfo:
     language: str
 
 
-_engine: Any = None
+_engine: Espeak | None = None
 
 
 def _load_espeak() -> str:
@@ -63,36 +116,119 @@ def _load_espeak() -> str:
     except ImportError:
         return "system"
     library = espeakng_loader.get_library_path()
-    # pyttsx3 opens "libespeak-ng.so.1" by name; a library already loaded with that soname and
-    # RTLD_GLOBAL is the one the dynamic loader hands back, so the wheel's copy wins.
-    ctypes.CDLL(library, mode=ctypes.RTLD_GLOBAL)
+    # pyttsx3 opens "libespeak-ng.so.1" by name, and the wheel's library carries that soname:
+    # once loaded, it is the one the dynamic loader hands back, so the wheel's copy wins. Loaded
+    # locally, not with RTLD_GLOBAL: piper-tts's phonemizer carries its own eSpeak NG under the
+    # same symbol names, and global ones would take its calls over (and crash it).
+    ctypes.CDLL(library)
     os.environ["ESPEAK_DATA_PATH"] = espeakng_loader.get_data_path()
     return "espeakng-loader"
 
 
-def engine() -> Any:
-    """The process's one pyttsx3 engine on eSpeak (eSpeak initialises once per process)."""
-    global _engine
-    if _engine is None:
+class Espeak:
+    """eSpeak NG, driven one clip at a time in its synchronous mode through pyttsx3's bindings.
+
+    pyttsx3 2.99's own engine starts eSpeak in its asynchronous mode, where a setting or a
+    phrase is only queued for eSpeak's thread, and its run loop cancels what is still queued
+    when it ends: a rate set just after the engine started (as on a rebuild where only a few
+    phrases are new) was dropped about once in ten builds, leaving pyttsx3's default of 200
+    words a minute, and a clip could be read before it was written. In the synchronous mode a
+    setting holds once set, and a phrase is whole when the call returns.
+    """
+
+    def __init__(self) -> None:
         _load_espeak()
         try:
-            import pyttsx3
-
-            # pyttsx3 prints while it starts on some platforms: keep our stdout clean.
-            with contextlib.redirect_stdout(io.StringIO()):
-                _engine = pyttsx3.init(driverName="espeak")
-        except Exception as error:  # pyttsx3 raises bare RuntimeError/OSError/ImportError
+            from pyttsx3.drivers import _espeak
+        except Exception as error:  # pyttsx3 raises a bare RuntimeError when it finds no library
             raise SynthesisError(_engine_fix(error)) from error
-        atexit.register(_release_engine)
-    return _engine
+        self.library = _espeak
+        self.sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 1000)
+        if self.sample_rate <= 0:
+            raise SynthesisError(_engine_fix(RuntimeError("eSpeak NG did not start")))
+        # pyttsx3 binds espeak_TextToPhonemes not at all, and espeak_GetParameter without its
+        # second argument, so these are bound here.
+        self.text_to_phonemes = _espeak.dll.espeak_TextToPhonemes
+        self.text_to_phonemes.argtypes = (ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int)
+        self.text_to_phonemes.restype = ctypes.c_char_p
+        self.get_parameter = _espeak.dll.espeak_GetParameter
+        self.get_parameter.argtypes = (ctypes.c_int, ctypes.c_int)
+        self.get_parameter.restype = ctypes.c_int
+        self.heard: list[bytes] = []
+        self.deadline = 0.0
+        self.stopped: BaseException | None = None
+        _espeak.SetSynthCallback(self._hear)
+
+    def voices(self) -> list[VoiceInfo]:
+        found = []
+        for voice in self.library.ListVoices(None):
+            # eSpeak's language list starts with a priority byte, then the language's name
+            language = (voice.languages or b"?")[1:].split(b"\0")[0].decode("utf-8", "replace") or "?"
+            found.append(VoiceInfo(voice.identifier.decode("utf-8").lower(), voice.name.decode("utf-8"), language))
+        return found
+
+    def speak(self, text: str, wav_path: Path, voice: str, rate: int, pitch: int, word_gap: int = 0) -> None:
+        """One phrase into a WAV file, at exactly this voice, rate, pitch and pause between words."""
+        import wave
+
+        self._use(voice, text)
+        settings = (
+            (self.library.RATE, rate),
+            (self.library.PITCH, pitch),
+            (self.library.VOLUME, 100),
+            (WORD_GAP, word_gap),
+        )
+        for parameter, value in settings:
+            self.library.SetParameter(parameter, value, 0)
+            if self.get_parameter(parameter, 1) != value:
+                raise SynthesisError(f"the voice would not take its settings for {text!r}; try another --rate")
+        self.heard, self.stopped = [], None
+        self.deadline = time.monotonic() + SYNTH_SECONDS
+        # Plain text, never SSML markup; a pause at the end, as pyttsx3 asks for.
+        status = self.library.Synth(text.encode("utf-8"), flags=self.library.ENDPAUSE | self.library.CHARS_UTF8)
+        if self.stopped is not None:
+            raise self.stopped
+        if status != 0:
+            raise SynthesisError(f"the voice failed on {text!r} (eSpeak NG error {status})")
+        with wave.open(str(wav_path), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(self.sample_rate)
+            out.writeframes(b"".join(self.heard))
+
+    def phonemes(self, text: str, voice: str) -> str:
+        """What eSpeak will say for `text` in this voice, in IPA (nothing is spoken)."""
+        self._use(voice, text)
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+        position = ctypes.c_void_p(ctypes.addressof(buffer))
+        clauses = []
+        while position.value:  # one clause a call; eSpeak moves the position on, to NULL at the end
+            clauses.append(self.text_to_phonemes(ctypes.byref(position), 1, 0x02) or b"")  # UTF-8 in, IPA out
+        return " ".join(clause.decode("utf-8", "replace") for clause in clauses)
+
+    def _use(self, voice: str, text: str) -> None:
+        if self.library.SetVoiceByName(voice.encode("utf-8")) != 0:
+            raise SynthesisError(f"the voice {voice!r} could not be loaded for {text!r}; try another --voice")
+
+    def _hear(self, wav: Any, samples: int, events: Any) -> int:
+        """eSpeak hands over each block of sound here, in the caller's thread; 1 stops it."""
+        try:
+            if samples > 0:
+                self.heard.append(ctypes.string_at(wav, samples * 2))
+            if time.monotonic() > self.deadline:
+                raise SynthesisError(f"the voice took over {SYNTH_SECONDS:g} s and was stopped")
+        except BaseException as error:  # Ctrl-C too: ctypes would print and drop it
+            self.stopped = error
+            return 1
+        return 0
 
 
-def _release_engine() -> None:
-    """Drop the engine while modules are still alive: pyttsx3 2.99's DriverProxy.__del__ uses
-    `contextlib` and prints an AttributeError to stderr when it runs during interpreter teardown."""
+def engine() -> Espeak:
+    """The process's one eSpeak engine (eSpeak initialises once per process)."""
     global _engine
-    _engine = None
-    gc.collect()
+    if _engine is None:
+        _engine = Espeak()
+    return _engine
 
 
 def _engine_fix(error: Exception) -> str:
@@ -108,10 +244,10 @@ def _engine_fix(error: Exception) -> str:
 
 @functools.cache
 def engine_version() -> str:
-    return ",".join(f"{package}={_installed_version(package)}" for package in ("pyttsx3", "espeakng-loader"))
+    return ",".join(f"{package}={installed_version(package)}" for package in ("pyttsx3", "espeakng-loader"))
 
 
-def _installed_version(package: str) -> str:
+def installed_version(package: str) -> str:
     """The version in the name of an installed package's `NAME-VERSION.dist-info` folder. This
     is what importlib.metadata reads too, but importing that takes longer than a rebuild
     spends reading all its cached clips."""
@@ -125,11 +261,7 @@ def _installed_version(package: str) -> str:
 
 
 def voices() -> list[VoiceInfo]:
-    found = engine().getProperty("voices")
-    return sorted(
-        (VoiceInfo(v.id, v.name, (v.languages or ["?"])[0]) for v in found),
-        key=lambda v: (v.language, v.id),
-    )
+    return sorted(engine().voices(), key=lambda v: (v.language, v.id))
 
 
 def variants() -> list[str]:
@@ -188,6 +320,19 @@ def resolve_voice(voice: str, folder: Path | None = None) -> str:
     return match
 
 
+def synthesizer(options: Options, folder: Path | None) -> Synthesizer:
+    """The voice `--voice` names, checked: a Piper voice file ("piper:PATH.onnx") or an eSpeak NG
+    voice; `folder` keeps eSpeak's voice list and each Piper voice's measured pace."""
+    from voiceguide import neural
+
+    if neural.is_piper(options.voice):
+        return neural.PiperSynthesizer(options.voice, options.rate, folder)
+    if options.voice.lower().endswith(".onnx"):
+        raise UsageError(f"--voice {options.voice}: a Piper voice file is given as --voice piper:{options.voice}")
+    voice = resolve_voice(options.voice, folder)
+    return Pyttsx3Synthesizer(voice, options.rate, options.pitch, options.word_gap)
+
+
 # Languages eSpeak NG speaks that are not written in the Latin alphabet, by script.
 _SCRIPT_LANGUAGES = {
     "CYRILLIC": {"ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "tt", "ba", "cv", "mn"},
@@ -235,51 +380,26 @@ def check_language(voice: str, texts: Iterable[str]) -> None:
 
 
 class Pyttsx3Synthesizer:
-    """pyttsx3's eSpeak driver. The text is passed as plain text, never as SSML markup."""
+    """eSpeak NG through pyttsx3's bindings. The text is passed as plain text, never as SSML."""
 
-    def __init__(self, voice: str, rate: int, pitch: int) -> None:
+    def __init__(self, voice: str, rate: int, pitch: int, word_gap: int = 0) -> None:
         self.voice = voice
+        self.language = voice
         self.rate = rate
         self.pitch = pitch
+        self.word_gap = word_gap
 
     def cache_key(self) -> str:
-        return f"pyttsx3-espeak|{engine_version()}|{self.voice}|{self.rate}|{self.pitch}"
+        return (
+            f"pyttsx3-espeak|{engine_version()}|voice={self.voice}|rate={self.rate}|pitch={self.pitch}"
+            f"|word_gap={self.word_gap}"
+        )
+
+    def phonemes(self, text: str) -> str:
+        return engine().phonemes(text, self.voice)
 
     def synthesize(self, text: str, wav_path: Path) -> None:
-        tts = engine()
-        tts.setProperty("voice", self.voice)
-        tts.setProperty("rate", self.rate)
-        tts.setProperty("pitch", self.pitch)
-        # pyttsx3 2.99 keeps only the last of several queued save_to_file calls, so one clip
-        # per runAndWait; and it prints "Audio saved to …" on stdout, which is the CLI's.
-        with contextlib.redirect_stdout(io.StringIO()), _time_limit(SYNTH_SECONDS, text):
-            try:
-                tts.save_to_file(text, str(wav_path))
-                tts.runAndWait()
-            except RuntimeError as error:  # pyttsx3's own faults ("run loop already started")
-                raise SynthesisError(f"the voice failed on {text!r} ({error})") from error
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float, text: str) -> Iterator[None]:
-    """Stop waiting for a clip that never comes back (Unix main thread; elsewhere, no limit)."""
-    import signal
-    import threading
-
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise SynthesisError(f"the voice took over {seconds:g} s on {text!r} and was stopped")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        engine().speak(paused_counts(text), wav_path, self.voice, self.rate, self.pitch, self.word_gap)
 
 
 class ClipBank:
@@ -327,30 +447,40 @@ class ClipBank:
         return clip
 
     def _synthesize(self, text: str) -> AudioSegment:
+        """A new clip. One that comes back empty, too short for its words, or at a pace far from
+        the one asked is made once more; then the build fails naming it: a cue must never
+        silently become silence, nor be kept hurried. The pace check is an estimate, so a pace
+        that the voice repeats exactly is its own, and is kept."""
+        fault = f"produced no usable sound for {text!r}; try another --voice"
+        first: int | None = None
+        for attempt in range(2):
+            try:
+                clip = self._speak(text)
+            except SynthesisError:
+                if attempt:
+                    raise
+                continue
+            finally:
+                self.synthesized += 1
+            if clip is not None:
+                pace = pace_fault(text, len(clip), self.synthesizer)
+                if pace is None or (first is not None and abs(len(clip) - first) <= max(20, first // 50)):
+                    return clip
+                fault, first = f"{pace}; try again, or another --voice", len(clip)
+        raise SynthesisError(f"the voice {fault}")
+
+    def _speak(self, text: str) -> AudioSegment | None:
+        """The phrase spoken, trimmed and faded; None if it came back empty or too short."""
         AudioSegment = pydub().AudioSegment
 
         with tempfile.TemporaryDirectory(prefix="voiceguide-") as tmp:
             wav = Path(tmp) / "clip.wav"
-            # A clip that comes back empty or too short for its words is tried once more, then
-            # the build fails naming it: a cue must never silently become silence.
-            shortest = MIN_MS_PER_WORD * max(1, len(text.split()))
-            for attempt in range(2):
-                wav.unlink(missing_ok=True)
-                try:
-                    self.synthesizer.synthesize(text, wav)
-                except SynthesisError:
-                    _release_engine()  # a stopped run loop cannot be used again: start afresh
-                    if attempt:
-                        raise
-                    continue
-                finally:
-                    self.synthesized += 1
-                if wav.exists() and wav.stat().st_size > 44:
-                    raw = AudioSegment.from_wav(wav).set_channels(1).set_sample_width(2)
-                    clip = finish_clip(raw.set_frame_rate(SAMPLE_RATE))
-                    if len(clip) >= shortest:
-                        return clip
-        raise SynthesisError(f"the voice produced no usable sound for {text!r}; try another --voice")
+            self.synthesizer.synthesize(text, wav)
+            if not wav.exists() or wav.stat().st_size <= 44:
+                return None
+            raw = AudioSegment.from_wav(wav).set_channels(1).set_sample_width(2)
+            clip = finish_clip(raw.set_frame_rate(SAMPLE_RATE))
+        return clip if len(clip) >= MIN_MS_PER_WORD * max(1, len(text.split())) else None
 
 
 def pydub() -> Any:
@@ -375,6 +505,14 @@ def finish_clip(clip: AudioSegment) -> AudioSegment:
         return clip[:0]
     trimmed = clip._spawn(samples[loud[0] : loud[-1] + 1].tobytes())
     return trimmed.fade_in(FADE_MS).fade_out(FADE_MS)
+
+
+def trimmed_ms(samples: Any, rate: int) -> float:
+    """How long float samples last once their silent edges are trimmed, as finish_clip trims."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(samples) > 10 ** (SILENCE_DBFS / 20))
+    return 1000 * (loud[-1] + 1 - loud[0]) / rate if len(loud) else 0.0
 
 
 def _read_clip(entry: Path) -> AudioSegment | None:
