@@ -20,6 +20,7 @@ from voiceguide.parse import parse_text
 # Sounds start on the MP3's frame grid: a cue in a hold starts within a frame of its phase
 # boundary there (its hold moved by at most half a frame, and the cue by at most half a frame).
 FRAME = plan.GRID / SAMPLE_RATE
+IN, OUT = plan.PHASE_WORDS["in"], plan.PHASE_WORDS["out"]
 
 
 def timeline_of(routine: Routine, options: Options) -> Timeline:
@@ -85,7 +86,7 @@ def test_long_holds_get_halfway_and_ten_seconds_left_between_breaths() -> None:
     (hold,) = timeline.holds
     inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind != "silence"]
     spoken = {e.text: e for e in inside if e.kind == "speech"}
-    breathe_in = [(e.start - hold.start) / SAMPLE_RATE for e in inside if e.text == "Breathe in."]
+    breathe_in = [(e.start - hold.start) / SAMPLE_RATE for e in inside if e.text == IN]
     assert breathe_in == pytest.approx([n * 10 for n in range(6)], abs=FRAME)  # six whole cycles, none left out
     guard = plan.PROMPT_GUARD
     halfway = (spoken["Halfway."].end - hold.start) / SAMPLE_RATE
@@ -101,7 +102,7 @@ def pace(timeline: Timeline, hold_number: int = 0) -> tuple[list[float], list[st
     """The starts (seconds into the hold) of its "Breathe in." cues, and its breath cues in order."""
     hold = timeline.holds[hold_number]
     inside = [e for e in timeline.events if hold.start <= e.start < hold.end and e.kind == "breath"]
-    starts = [(e.start - hold.start) / SAMPLE_RATE for e in inside if e.text == "Breathe in."]
+    starts = [(e.start - hold.start) / SAMPLE_RATE for e in inside if e.text == IN]
     return starts, [e.text for e in inside]
 
 
@@ -122,8 +123,8 @@ def test_a_hold_is_whole_breath_cycles_ending_on_an_exhale(
     timeline = timeline_of(Routine("Test", (replace(step, index=1),)), Options())
     (hold,) = timeline.holds
     starts, cues = pace(timeline)
-    assert len(starts) == cycles and cues[-1] == "Breathe out."
-    last_out = max(e.start for e in timeline.events if e.text == "Breathe out.")
+    assert len(starts) == cycles and cues[-1] == OUT
+    last_out = max(e.start for e in timeline.events if e.text == OUT)
     factor = seconds / (cycles * sum(pattern) - (pattern[-1] if len(pattern) == 4 else 0))
     assert 0.7 < factor < 1.45  # the pace stretched or shrunk, never far
     # the exhale runs from its cue to the bell: as long as every other exhale
@@ -145,9 +146,9 @@ def test_the_pace_holds_through_the_markers_and_ends_on_an_exhale(
     (hold,) = timeline.holds
     starts, cues = pace(timeline)
     if seconds < sum(pattern) - (pattern[-1] if len(pattern) == 4 else 0):
-        assert cues in ([], ["Breathe slowly."])
+        assert cues in ([], [plan.SHORT_HOLD_PROMPT])
         return
-    assert cues[-1] == "Breathe out."
+    assert cues[-1] == OUT
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     cycle = min(gaps) if gaps else 0
     # a marker may take a cycle's place; each cue is within half a frame of its phase boundary
@@ -343,7 +344,7 @@ def test_sounds_start_on_the_frame_grid_where_they_may() -> None:
     starts, ends = {h.start for h in timeline.holds}, {h.end for h in timeline.holds}
     assert all(start % GRID == 0 for start in starts)
     inside = [e for e in timeline.events if e.kind != "silence" and hold_of(e, timeline.holds)]
-    assert {e.text for e in inside} == {"Breathe in.", "Breathe out.", "Halfway.", "Ten seconds left."}
+    assert {e.text for e in inside} == {IN, OUT, plan.HALFWAY, plan.TEN_LEFT}
     assert all(e.start % GRID == 0 for e in inside)
     outside = []
     for before, event, after in zip(timeline.events, timeline.events[1:], timeline.events[2:], strict=False):
@@ -358,7 +359,7 @@ def test_sounds_start_on_the_frame_grid_where_they_may() -> None:
         assert event.start % GRID == 0, event
         outside.append(event.text)
     assert outside[:3] == ["Hand warm-up", "Hands hold a lot of tension after a day at the keyboard.", "Palm press"]
-    assert "switch" in outside and outside[-1].startswith("That is the end")
+    assert "switch" in outside and outside[-1] == plan.CLOSING
 
 
 @settings(max_examples=60, deadline=None)

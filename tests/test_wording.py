@@ -78,7 +78,7 @@ def test_a_mirrored_copy_says_the_time_it_follows() -> None:
     words = spoken(plan.apply_options(routine, Options(set_holds=((cross.index, 75.0),))), Options())
     assert [w.replace("\n", " ") for w in words.values() if "Cross" in w] == [
         "Cross your right ankle over your left knee. Hold 75 seconds each side.",
-        "Now the left side. Cross your left ankle over your right knee. Hold 75 seconds each side.",
+        "Next, your left side. Cross your left ankle over your right knee. Hold 75 seconds each side.",
     ]
 
 
@@ -88,7 +88,7 @@ def test_sides_timed_apart_no_longer_say_each_side() -> None:
     words = spoken(plan.apply_options(routine, Options(set_holds=((copy.index, 90.0),))), Options())
     assert [w.replace("\n", " ") for w in words.values() if "Cross" in w] == [
         "Cross your right ankle over your left knee. Hold 45 seconds.",
-        "Now the left side. Cross your left ankle over your right knee. Hold 90 seconds.",
+        "Next, your left side. Cross your left ankle over your right knee. Hold 90 seconds.",
     ]
 
 
