@@ -12,7 +12,7 @@ from voiceguide import lexicon
 from voiceguide.model import Step
 from voiceguide.parse.breath import Phase, mentions_breathing, pattern_of
 from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, untimed, with_breath
-from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, words_of
+from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, leading_verb, words_of
 from voiceguide.parse.units import Unit, hold_and_release, only_count
 
 
@@ -161,6 +161,8 @@ def bare_dosage(unit: Unit) -> bool:
     the time and count of what was just described."""
     if not (unit.durations or unit.repeat) or unit.breath or (unit.side_cue and unit.side_cue.kind != "each"):
         return False
+    if leading_verb(unit.text) in ("rest", "relax", "pause"):
+        return False  # "Rest for a minute or two.": a rest of its own
     rest = unit.text
     for found in [*unit.durations, *(f for f in (unit.repeat, unit.sets) if f)]:
         rest = rest.replace(found.phrase, " ")

@@ -359,6 +359,8 @@ def hold_and_release(unit: Unit) -> tuple[float | None, float]:
     for found in unit.durations:
         resting = _RELEASE_WORD.search(unit.text[: found.start]) or _REST_AFTER.match(unit.text, found.end)
         (rests if resting and (holds or _BETWEEN_AFTER.match(unit.text, found.end)) else holds).append(found.value)
+    if not holds and rests and leading_verb(unit.text) in ("rest", "relax", "pause"):
+        return rests[0], 0.0  # "Rest 60 seconds between sets.": a rest, timed
     return (holds[0] if holds else None), (rests[0] if rests else 0.0)
 
 
