@@ -7,17 +7,19 @@ import logging
 import os
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import miniaudio
 import numpy as np
 import pytest
 from mutagen.id3 import ID3, CTOCFlags
-from pydub import AudioSegment
 from typer.testing import CliRunner
 
+if TYPE_CHECKING:
+    from pydub import AudioSegment
+
 from tests.conftest import SHORT_ROUTINE
-from voiceguide import assemble, pipeline, plan, render, sidecars
+from voiceguide import assemble, pipeline, plan, render, sidecars, speech
 from voiceguide.chime import sound_length
 from voiceguide.cli import app
 from voiceguide.errors import RenderError, UsageError
@@ -30,7 +32,7 @@ runner = CliRunner()
 def clip(seconds: float, pitch: float) -> AudioSegment:
     t = np.arange(round(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     wave = 0.3 * np.sin(2 * np.pi * pitch * t) * np.minimum(1, np.minimum(t, t[::-1]) * 50)
-    return AudioSegment(
+    return speech.pydub().AudioSegment(
         np.rint(wave * 32767).astype(np.int16).tobytes(), frame_rate=SAMPLE_RATE, sample_width=2, channels=1
     )
 
