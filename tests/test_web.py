@@ -556,3 +556,16 @@ def test_serve_of_a_missing_source_stops_before_serving(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["serve", str(tmp_path / "nope.txt"), "--no-browser"])
     assert result.exit_code == 2
     assert "nope.txt: no such file" in result.stderr
+
+
+def test_a_killed_servers_folder_is_swept_at_the_next_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide.web import server
+
+    monkeypatch.setattr(server.tempfile, "gettempdir", lambda: str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f"{server.FOLDER_PREFIX}{dead.stdout.strip()}-x1"
+    mine = tmp_path / f"{server.FOLDER_PREFIX}{os.getpid()}-x2"
+    for folder in (left, mine):
+        (folder / "builds").mkdir(parents=True)
+    server._sweep()
+    assert not left.exists() and mine.exists()

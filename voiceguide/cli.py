@@ -111,9 +111,10 @@ Source = Annotated[
     ),
 ]
 Voice = Annotated[
-    str, typer.Option(
+    str,
+    typer.Option(
         metavar="ID[+VARIANT]", help="eSpeak NG voice and variant, or piper:PATH.onnx; `voiceguide voices` lists them."
-    )
+    ),
 ]
 Rate = Annotated[int, typer.Option(parser=_rate, metavar="WPM", help="Speaking rate in words per minute, 60 to 300.")]
 Hold = Annotated[

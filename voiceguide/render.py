@@ -202,12 +202,13 @@ def _remove_orphans(final: Path) -> None:
     """Temporary files of earlier builds that were killed before they could clean up."""
     for temp in final.parent.glob(f".{final.name}.*.part"):
         pid = temp.name[len(final.name) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not running(int(pid)):
             with contextlib.suppress(OSError):
                 temp.unlink()
 
 
-def _alive(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether a process with this id exists (one that left temporary files may have died)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
+import shutil
 import socket
 import tempfile
 import threading
@@ -33,8 +35,10 @@ def serve(
     port = listener.getsockname()[1]
     url = f"http://{HOST}:{port}/"
     origins = (f"http://{HOST}:{port}", f"http://localhost:{port}")
+    _sweep()
     try:
-        with tempfile.TemporaryDirectory(prefix="voiceguide-serve-", ignore_cleanup_errors=True) as folder:
+        prefix = f"{FOLDER_PREFIX}{os.getpid()}-"
+        with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as folder:
             app = create_app(api.Workspace(Path(folder)), origins, start)
             config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
             # A build still running at Ctrl-C is not waited for long: its files go with the folder.
@@ -48,6 +52,19 @@ def serve(
                 server.run(sockets=[listener])
     finally:
         listener.close()
+
+
+FOLDER_PREFIX = "voiceguide-serve-"  # then the server's process id: a folder a killed server left is swept
+
+
+def _sweep() -> None:
+    """Remove the folders of earlier servers that were killed before they could (kill -9)."""
+    from voiceguide.render import running
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        pid = folder.name[len(FOLDER_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _bind(port: int | None) -> socket.socket:
