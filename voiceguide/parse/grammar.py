@@ -395,7 +395,7 @@ _SESSION_BEFORE = re.compile(
     r"(?:\b(?:allow|set aside|give yourself|reserve|budget|schedule|block out|you(?:'ll| will)? need|plan (?:on|for))"
     r"(?:\s+(?:yourself|you|about|at least|around|roughly|some|just|only|a good))*"
     r"|\b(?:do|finish|complete|get through)\s+(?:this|it|them|these|all|the (?:whole|entire) \w+)(?:\s+\w+)?\s+in"
-    r"|\b(?:this|it|(?:the|a|each|every|your|one) (?:whole |entire |full )?(?:routine|exercise|session|practice|"
+    r"|\b(?:this|it|(?:the|a|your|one) (?:whole |entire |full )?(?:routine|exercise|session|practice|"
     r"sequence|programme|program|technique|workout|massage|relaxation|meditation|series|treatment))\s+(?:\w+\s+)?"
     r"(?:takes?|lasts?|runs?|goes on|will take|should take|requires)(?:\s+(?:beyond|over|under|for|up to|no more than|"
     r"at most|less than))?"

@@ -259,7 +259,10 @@ def _time_both_sides(b: Draft, unit: Unit, last: int) -> bool:
     if any(p is None or not b.steps[p].is_instruction or not untimed(b.steps[p]) for p in originals):
         return False
     for position in [p for p in originals if p is not None] + copies:
-        b.steps[position] = with_breath(replace(b.steps[position], seconds=hold, seconds_from="text"), unit)
+        step = b.steps[position]
+        said = unit.text if step.copy_of is None else lexicon.mirror_text(unit.text)
+        timed = replace(step, text=f"{step.text} {said}", seconds=hold, seconds_from="text")
+        b.steps[position] = with_breath(timed, unit)
     return True
 
 
