@@ -231,6 +231,7 @@ def _is_frequency(text: str, end: int) -> bool:
     # "5 minutes before bed": when, not how long
     return bool(
         re.match(r"\s*(?:a|per|each|every) (?:day|night|week|morning|evening)", rest)
+        or re.match(r"\s*(?:throughout|during|through|over) the (?:day|week|evening)|\s*all day", rest)
         or re.match(r"\s*(?:before|after) (?:bed|bedtime|sleep|sleeping|meals?|eating|a meal|work|training)\b", rest)
     )
 
@@ -307,7 +308,8 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+ )?"
             r"(?:strokes|passes|squeezes|presses|circles|rolls|taps|rocks|rotations|lifts|raises|shrugs|tucks|"
-            r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends|movements|motions)\b",
+            r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends|movements|motions|exhalations|"
+            r"inhalations)\b",
             "n",
         ),
         # "10 each direction": as many each way (doubled below)
@@ -321,6 +323,7 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
         (r"(?<!\bfor )(?P<a>\ba few|\bseveral|\ba couple of) (?:[a-z]+,? ){0,2}breaths\b", "n"),
         (r"\b(?P<w>twice|thrice)\b", "word"),
+        (rf"\b(?P<a>{NUM})\s+(?:repeats?|holds)\b", "n"),  # "(4 repeat)", "5 holds each direction"
         (r"\breps?\s*[:=]\s*(?P<a>\d+)\b", "n"),  # "Sets: 3 | Reps: 10": the repetitions
         # "3x", "3 x 10 seconds"; "3 x 12 reps" is 12 repetitions, 3 sets
         (r"(?<![\w.])(?P<a>\d+)\s*[x×](?![\w])(?!\s*\d+\s*(?:reps?|repetitions|times)\b)", "n"),

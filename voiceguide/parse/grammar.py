@@ -10,7 +10,7 @@ import re
 
 from voiceguide import lexicon
 from voiceguide.parse.breath import find_pattern
-from voiceguide.parse.words import all_lemmas, is_base_verb, is_third_person, lemma, verb_lemma
+from voiceguide.parse.words import all_lemmas, is_base_verb, is_third_person, lemma, lemmas, verb_lemma
 
 IMPERATIVE = lexicon.ALL_VERBS
 
@@ -193,7 +193,7 @@ def is_instruction(text: str, from_list: bool) -> bool:
         return True  # "Now begin coherent breathing: 5.5 seconds in, 5.5 seconds out"
     stripped = LABEL.sub("", stripped)
     words = words_of(stripped) or words
-    lead = [w for w in words if w not in FILLER] or words
+    lead = [w for w in words if w not in FILLER and not _adverb(w)] or words  # "Tightly screw up the eyes"
     first = lead[0]
     if (first in IMPERATIVE or words[0] in IMPERATIVE) and not _SUBJECT_FIRST.match(stripped):
         return True
@@ -279,6 +279,11 @@ def _done_for_a_time(text: str) -> bool:
         ):
             return True
     return False
+
+
+def _adverb(word: str) -> bool:
+    """ "tightly", "abruptly": a manner before the verb."""
+    return word.endswith("ly") and "ADV" in lemmas(word) and "VERB" not in lemmas(word)
 
 
 _PHRASE_WORDS = frozenset(
@@ -408,7 +413,8 @@ _SESSION_BEFORE = re.compile(
     # a section's length beside its name: "Body Scan Relaxation (5 minutes):", "Routine (daily, 10-15 minutes)"
     r"|\b(?:routine|session|practice|programme|program|sequence|meditation|relaxation|introduction|warm[- ]?up|"
     r"cool[- ]?down|series|workout|class|protocol)\b[^.;:()]{0,40}\((?:[^()]*,)?)"
-    r"(?:\s+(?:about|around|roughly|approximately|at least|less than|under|only|just|a total of))*\s*$",
+    r"(?:\s+(?:about|around|roughly|approximately|at least|at most|less than|under|only|just|a total of|"
+    r"a maximum of|a minimum of|up to))*\s*$",
     re.IGNORECASE,
 )
 SESSION_FROM = 30 * 60.0  # seconds: a longer time is how long a practice goes on ("for one hour")
