@@ -45,16 +45,20 @@ _ROUNDS = re.compile(r"\b(?:rounds?|cycles?|circuits?|the (?:whole )?(?:sequence
 
 
 def rounds_of_list(b: Draft, unit: Unit, previous: int | None) -> list[int]:
-    """ "Continue for 5 rounds." after a numbered list: the whole list is one round."""
+    """ "Continue for 5 rounds." after a numbered list: the whole list is one round; "Hold the
+    plank… Rest for 30 seconds. Do 3 rounds.": the paragraph's steps are."""
     if previous is None or not unit.repeat or not _ROUNDS.search(unit.text) or unit.step_range:
-        return []
-    listed = sorted(b.numbered)
-    positions = [p for n in listed for p in b.numbered[n]]
-    if len(listed) < 2 or previous not in positions or b.block_of.get(previous) == unit.block:
         return []
     if not (unit.instruction and is_modifier(unit)):
         return []
-    return [p for p in positions if b.steps[p].section == unit.section]
+    listed = sorted(b.numbered)
+    positions = [p for n in listed for p in b.numbered[n]]
+    if len(listed) >= 2 and previous in positions and b.block_of.get(previous) != unit.block:
+        return [p for p in positions if b.steps[p].section == unit.section]
+    if b.steps[previous].kind == "breath" or not re.search(r"\b(?:rounds?|circuits?)\b", unit.text, re.I):
+        return []  # "repeat the cycle three more times": of the breath
+    paragraph = [p for p in b.run if b.block_of.get(p) == unit.block and b.steps[p].copy_of is None]
+    return paragraph if len(paragraph) >= 2 and previous == paragraph[-1] else []
 
 
 def movement_of(b: Draft, unit: Unit, previous: int | None) -> list[int]:

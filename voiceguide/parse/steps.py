@@ -97,6 +97,7 @@ def _steps(units: list[Unit]) -> Draft:
             continue
         if previous is not None and times_previous(unit, b.steps[previous], same_block, next_block):
             b.steps[previous] = merge(b.steps[previous], unit)
+            b.sentence_of[previous] = unit.sentence  # "…Hold for 5 s, then relax for 10. Repeat 3 times."
             if unit.sets:
                 b.sets[previous] = int(unit.sets.value)
             if unit.side_cue and unit.side_cue.kind == "each":
