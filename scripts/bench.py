@@ -100,12 +100,14 @@ def sized_routine(minutes: float, path: Path) -> float:
         timeline = pipeline.plan(path, Options()).timeline
         return timeline.length / timeline.sample_rate / 60
 
-    steps, best = max(1, round(minutes / 1.2)), None
+    steps = max(1, round(minutes / 1.2))
+    best: tuple[int, float] | None = None
     for _ in range(4):
         got = planned(steps)
         if best is None or abs(got - minutes) < abs(best[1] - minutes):
             best = (steps, got)
         steps = max(1, round(steps * minutes / got))
+    assert best is not None
     return planned(best[0])
 
 
@@ -282,12 +284,12 @@ def main() -> None:
             folder.mkdir()
             rows.append(bench(minutes, folder))
             print(f"… {minutes:g} min done", file=sys.stderr)
-    head = ("audio min", "phrases", "cold s", "×RT", "RSS MB", "hold s", "word s", "synth s", "encode s", "sound s")
-    head += ("cold/(synth+encode)", "cold/(synth+sound)", "hold/encode", "word/encode")
+    head: tuple[str, ...] = ("audio min", "phrases", "cold s", "×RT", "RSS MB", "hold s", "word s", "synth s")
+    head += ("encode s", "sound s", "cold/(synth+encode)", "cold/(synth+sound)", "hold/encode", "word/encode")
     print(" | ".join(head))
     for r in rows:
         cold, floor, ratios = r["cold"], r["floor"], r["ratios"]
-        cells = (f"{cold['audio_s'] / 60:.1f}", floor["phrases"], f"{cold['seconds']:.2f}")
+        cells: tuple[object, ...] = (f"{cold['audio_s'] / 60:.1f}", floor["phrases"], f"{cold['seconds']:.2f}")
         cells += (f"{cold['audio_s'] / cold['seconds']:.0f}", f"{cold['rss_mb']:.0f}")
         cells += (f"{r['hold']['seconds']:.2f}", f"{r['word']['seconds']:.2f}")
         cells += tuple(f"{floor[k]:.2f}" for k in ("synth_s", "encode_s", "sound_s"))

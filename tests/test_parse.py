@@ -465,3 +465,140 @@ def test_other_side_said_in_many_ways(text: str, first: str, then: str) -> None:
     sides = [s.side for s in steps if s.is_instruction]
     assert sides[0] == first and sides[-1] == then
     assert any(s.copy_of is not None for s in steps)
+
+
+def _kinds_and_times(text: str) -> list[tuple[str, float, int, str | None, int | None]]:
+    return [(s.kind, s.seconds, s.repeat, s.side, s.copy_of) for s in parse_text(text, "x.txt").steps]
+
+
+def test_a_rest_between_sets_is_the_rest_between_not_the_hold() -> None:
+    steps = parse_text("Do 12 lunges. Rest 45 seconds between sets.", "x.txt").steps
+    assert [(s.kind, s.repeat, s.release) for s in steps] == [("position", 12, 45.0)]
+    (alone,) = parse_text("Rest 45 seconds between sets.", "x.txt").steps
+    assert (alone.kind, alone.seconds) == ("rest", 45.0)
+
+
+def test_each_exercise_counted_by_name_is_a_step_of_its_own() -> None:
+    text = "Do 12 sit-ups. Do 20 bicycle crunches. Then do 2 sets of 6 glute bridges."
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction and s.copy_of is None]
+    assert [s.repeat for s in steps] == [12, 20, 6]
+
+
+def test_sets_are_done_before_the_next_step_of_the_same_paragraph() -> None:
+    text = "Do 2 sets of 8 squats. Then march on the spot 20 times."
+    assert [(k, r, c) for k, _, r, _, c in _kinds_and_times(text)] == [
+        ("position", 8, None),
+        ("repeat", 2, None),
+        ("position", 8, 1),
+        ("position", 20, None),
+    ]
+
+
+def test_sets_on_each_side_announce_every_set_on_both_sides() -> None:
+    steps = parse_text("Do 2 sets of 10 leg swings on each side.", "x.txt").steps
+    assert [s.announce for s in steps] == [None, "Second set.", None, "Now the other side.", "Second set.", None]
+    assert [s.side for s in steps if s.is_instruction] == ["right", "right", "left", "left"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Balance on one foot for 20 seconds, then on the other.",
+        "Balance on one foot for 20 seconds.\n\nThen the other one.",
+    ],
+)
+def test_then_the_other_after_a_timed_step_does_it_on_the_other_side(text: str) -> None:
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.seconds, s.side) for s in steps] == [(20, "right"), (20, "left")]
+
+
+def test_one_way_then_the_other_untimed_is_one_movement() -> None:
+    steps = parse_text("Drop your knees to one side, then the other.", "x.txt").steps
+    assert [(s.kind, s.side, s.copy_of) for s in steps] == [("position", None, None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If your hip still feels tight, hold for 20 seconds more.",
+        "If you feel any dizziness, sit down and rest for a minute.",
+        "Studies suggest stretches are held for 30 seconds because shorter holds do less.",
+    ],
+)
+def test_advice_and_explanations_with_a_time_are_said_not_timed(text: str) -> None:
+    steps = parse_text("Sit on the floor with your legs out.\n\n" + text, "x.txt").steps
+    assert [s.kind for s in steps] == ["position", "note"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spend 15 minutes on this whole routine.",
+        "Set a timer for 12 minutes.",
+    ],
+)
+def test_a_time_for_the_whole_session_is_not_a_hold(text: str) -> None:
+    routine = parse_text(text + "\n\nPress the point for 30 seconds.", "x.txt")
+    assert [(s.kind, s.seconds) for s in routine.steps] == [("intro", 0), ("press", 30)]
+    assert any("how long the session lasts" in g.text for g in routine.guesses)
+
+
+def test_a_time_said_afterwards_and_a_time_it_should_take_time_their_step() -> None:
+    text = "Lie with your legs up the wall for 10 minutes afterwards.\n\nKnead the calf. It should take 2 minutes."
+    assert [(k, s) for k, s, *_ in _kinds_and_times(text)] == [("position", 600), ("massage", 120)]
+
+
+def test_breathing_left_to_itself_ends_a_counted_breath_and_gets_no_prompts() -> None:
+    text = "Breathe in for 4 and out for 6. Repeat this 6 times. Then breathe normally for two minutes."
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.seconds, s.repeat, s.breath) for s in steps] == [(10, 6, (4.0, 6.0)), (120, 1, None)]
+
+
+def test_twice_as_long_is_no_count_and_one_breath_is_a_time() -> None:
+    (exhale,) = parse_text("Breathe out for twice as long.", "x.txt").steps
+    assert exhale.repeat == 1
+    (hold,) = parse_text("Hold the pose for one slow breath.", "x.txt").steps
+    assert (hold.seconds, hold.seconds_from) == (10, "text")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bend your elbow to a right angle and hold for 10 seconds.",
+        "Glance up, down, left and right, pausing for 2 seconds each way.",
+        "Massage the left and right temples together.",
+        "Squeeze a soft ball in each hand for 5 seconds.",
+        "If you are left-handed, hold the tool in that hand.",
+    ],
+)
+def test_words_of_side_that_name_no_side(text: str) -> None:
+    assert (lexicon.first_side(text), lexicon.find_side_cue(text)) == (None, None)
+
+
+def test_a_step_on_both_sides_at_once_keeps_no_side() -> None:
+    steps = parse_text("Stand with your left foot forward.\n\nBend both knees and hold for 10 seconds.", "x.txt").steps
+    assert [s.side for s in steps] == ["left", None]
+
+
+def test_a_switch_with_nothing_after_it_does_the_steps_again() -> None:
+    text = "Circle the ankle 10 times.\n\nPress under the ankle bone for 20 seconds.\n\nThen the left foot."
+    steps = parse_text(text, "x.txt").steps
+    assert [s.side for s in steps if s.is_instruction] == ["right", "right", "left", "left"]
+
+
+def test_a_table_names_its_sets_reps_and_sides() -> None:
+    text = "| Exercise | Sets | Reps | Sides |\n|---|---|---|---|\n| Side plank lift | 2 | 8 | both |\n"
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.repeat, s.side, s.copy_of is not None) for s in steps if s.is_instruction] == [
+        (8, "right", False),
+        (8, "right", True),
+        (8, "left", True),
+        (8, "left", True),
+    ]
+
+
+def test_rounds_of_the_whole_routine_repeat_all_of_it() -> None:
+    text = "Press the point for 20 seconds.\n\nRub your palms for 10 seconds.\n\nDo 3 rounds of the whole routine."
+    steps = parse_text(text, "x.txt").steps
+    assert [s.copy_of for s in steps] == [None, None, None, 1, 2, 1, 2]
+    assert [s.announce for s in steps if s.kind == "repeat"] == ["Round 2."]

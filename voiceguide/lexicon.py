@@ -26,7 +26,8 @@ _VERBS = {
     "let use keep stay remain lean tilt slide gather elevate direct decrease reduce increase ease lighten "
     "loosen adjust go clench do complete perform spend count hug grab tug cover swing sway nod shrug rock "
     "bounce hang fold look gaze blink swallow hum step march choose pick try aim start begin finish end add "
-    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor loop hinge apply",
+    "give warm cool check lengthen widen reverse alternate wrap interlock cradle hook anchor loop hinge apply "
+    "balance squat lunge hop",
     "press": "press push pinch squeeze compress",
     "massage": "thumb massage rub knead stroke roll circle walk thumb-walk tap glide work brush sweep trace "
     "shake pat wiggle smooth milk twist drum pummel scratch comb flick slap knuckle",
@@ -165,6 +166,11 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r" (?:[a-z]+,? ){0,3}breaths\b",
             "breaths",
         ),
+        # "hold for one deep breath", "for a breath or two"
+        (
+            r"\b(?:for|over|during) (?:another |about |around )?(?P<a>one|a|a single)(?: [a-z]+)? breath\b(?! of\b)",
+            "breaths",
+        ),
         (rf"\bfor (?P<a>{NUM}) counts?\b", "count"),
     )
 )
@@ -253,8 +259,8 @@ _LENGTH_OF = re.compile(
 def _not_a_hold(text: str, match: re.Match[str]) -> bool:
     if _WHEN_BEFORE.search(text[max(0, match.start() - 24) : match.start()]):
         return True
-    if _LATER.match(text, match.end()):
-        return True  # "5 minutes later", "an hour ago": when
+    if _LATER.match(text, match.end()) and not re.search(r"\bfor\s+(?:about\s+|another\s+)?$", text[: match.start()]):
+        return True  # "5 minutes later", "an hour ago": when; not "rest for 15 minutes afterwards"
     unit = match.groupdict().get("unit") and match.start("unit")
     if unit and text[unit - 1] == "-" and re.match(r"\s*[A-Za-z]", text[match.end() :]):
         # "The 10-Minute Daily Posture Fix", "a 5-minute walk": what lasts that long, unless it is the hold
@@ -282,6 +288,14 @@ def ordinal_set(n: int) -> str:
     return f"{ORDINALS[n - 1]} set." if 0 < n <= len(ORDINALS) else f"Set number {n}."
 
 
+# Movements counted by name: "10 strokes", "15 calf raises", "8 push-ups"
+MOVES = (
+    "strokes|passes|squeezes|presses|circles|rolls|taps|rocks|rotations|lifts|raises|shrugs|tucks|nods|tilts|"
+    "swings|pumps|blinks|sweeps|glides|pulls|twists|bends|movements|motions|exhalations|inhalations|squats|"
+    "lunges|bridges|push-?ups|press-?ups|sit-?ups|crunches|curls|kicks|jumps|dips|clamshells|clams|marches"
+)
+
+
 _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), how)
     for p, how in (
@@ -307,9 +321,7 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (
             rf"\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})? (?:[a-z]+ )?"
-            r"(?:strokes|passes|squeezes|presses|circles|rolls|taps|rocks|rotations|lifts|raises|shrugs|tucks|"
-            r"nods|tilts|swings|pumps|blinks|sweeps|glides|pulls|twists|bends|movements|motions|exhalations|"
-            r"inhalations)\b",
+            rf"(?:{MOVES})\b",
             "n",
         ),
         # "10 each direction": as many each way (doubled below)
@@ -322,7 +334,7 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
         (r"(?<!\bfor )(?P<a>\ba few|\bseveral|\ba couple of) (?:[a-z]+,? ){0,2}breaths\b", "n"),
-        (r"\b(?P<w>twice|thrice)\b", "word"),
+        (r"\b(?P<w>twice|thrice)\b(?!\s+(?:as|that)\b)", "word"),  # not "twice as long"
         (rf"\b(?P<a>{NUM})\s+(?:repeats?|holds)\b", "n"),  # "(4 repeat)", "5 holds each direction"
         (r"\breps?\s*[:=]\s*(?P<a>\d+)\b", "n"),  # "Sets: 3 | Reps: 10": the repetitions
         # "3x", "3 x 10 seconds"; "3 x 12 reps" is 12 repetitions, 3 sets
@@ -450,6 +462,12 @@ _PAIRED = (
 )
 # "on both sides of the spine", "both hands at the same time": where, or all at once, not in turn
 _NOT_IN_TURN = r"(?!\s+of\b)(?![^.]*\b(?:at the same time|at once|together|simultaneously)\b)"
+# "Stand on one leg for 30 seconds, then on the other.": the other side, named by nothing else.
+# Said of a movement that is not timed ("Drop your knees to one side, then the other") it is
+# a movement both ways, and no cue (see parse.units).
+OTHER_TAIL = r",?\s*\b(?:and\s+)?then\s+(?:on\s+|to\s+|with\s+|over\s+)?the\s+other(?:\s+one)?\s*[.!]?\s*$"
+
+
 _MIRROR = re.compile(
     r"\b(?:(?P<label>left|right)\s+(?P<lpart>\w+)\s*:\s*)?(?:the\s+)?same\s+(?:as|on|for|with)\s+(?:the\s+|your\s+)?"
     r"(?:(?P<from>left|right)|(?P<to>other|opposite|contralateral))\b(?:\s+(?P<part5>\w+))?"
@@ -480,8 +498,9 @@ _MIRROR = re.compile(
     r"|\b(?:repeat|work through|go through|do|perform)\s+(?:all\s+)?(?:of\s+)?(?:the|these|those)\s+same\s+"
     r"(?:steps|sequence|routine|movements|exercises|points|strokes)\b"
     # "…and of course the other side", "then we'll switch"
-    r"|^\W*(?:and\s+|now\s+|then\s+)+(?:of course\s+|now\s+)?(?:on\s+|to\s+)?the\s+(?:other|opposite)\s+"
-    r"(?P<part12>side|foot|hand|leg|arm|shoulder|knee|hip|wrist|ankle)\s*[.!]?\s*$"
+    r"|^\W*(?:and\s+|now\s+|then\s+)+(?:of course\s+|now\s+)?(?:on\s+|to\s+|with\s+)?the\s+(?:other|opposite)"
+    r"(?:\s+(?P<part12>side|foot|hand|leg|arm|shoulder|knee|hip|wrist|ankle)|\s+one)?\s*[.!]?\s*$"
+    rf"|{OTHER_TAIL}"
     r"|\b(?:now|then|and)\b[^.]{0,15}?\b(?:switch|swap)(?:es|ing)?(?:\s+over)?\s*[.!]?\s*$"
     # "…for 90 seconds, and then on the left."
     r"|,?\s*\band\s+then\s+(?:on|to)\s+the\s+(?P<side7>left|right)(?:\s+(?P<part11>\w+))?\s*[.!]?\s*$"
@@ -505,7 +524,7 @@ _EACH = re.compile(
     rf"\b(?:on|for|to|toward|towards)\s+(?:each|both|either)\s+(?P<part>{_PAIRED})\b{_NOT_IN_TURN}"
     r"|\(?\b(?:left|right)\s*/\s*(?:left|right)\b\)?(?:\s+sides?)?|\b(?:left|right) and (?:left|right) sides\b"
     r"|\bwith\s+(?:each|either)\s+(?P<part2>sides?|feet|foot|hands?|legs?|arms?)\b"
-    rf"|\b(?:each|per)\s+(?P<part5>{_PAIRED})\b{_NOT_IN_TURN}"
+    rf"|(?<!\bin )\b(?:each|per)\s+(?P<part5>{_PAIRED})\b{_NOT_IN_TURN}"  # not "a ball in each hand"
     rf"|\bboth sides\b{_NOT_IN_TURN}"
     r"|\bboth (?P<part3>feet|hands|legs|arms|wrists|shoulders|knees)\b(?=[^.]*\bone at a time\b)"
     r"|\bsides?\s*[:=]\s*(?:both|each|2|two|l\s*(?:&|and|/)\s*r)\b",  # a handout's "Sides: both"
@@ -633,7 +652,29 @@ def _is_adverb(text: str, match: re.Match[str]) -> bool:
         return True
     if re.search(r"\b(?:left|right)\s+to\s+(?:the\s+)?$", text[max(0, match.start() - 16) : match.start()], re.I):
         return True
+    if _BOTH_NAMED.match(text, match.end(1)) or _BOTH_NAMED_BEFORE.search(
+        text[max(0, match.start() - 16) : match.start()]
+    ):
+        return True  # "look up, down, left and right", "the left and right temples": both, or a direction
+    if re.match(r"[- ](?:angled?|angles|handed)\b", text[match.end(1) :], re.IGNORECASE):
+        return True  # "at a right angle", "if you are left-handed"
     return not _DETERMINER_BEFORE.search(before) and bool(_ADVERB_AFTER.match(text, match.end(1)))
+
+
+_DIRECTION = r"(?:left|right|up|down|forwards?|backwards?)"
+_BOTH_NAMED = re.compile(rf"\s*(?:,|\s(?:and|or))\s*(?:then\s+)?(?:the\s+)?{_DIRECTION}\b", re.IGNORECASE)
+_BOTH_NAMED_BEFORE = re.compile(rf"\b{_DIRECTION}\s*(?:,|\s(?:and|or))\s*(?:then\s+)?(?:the\s+)?$", re.IGNORECASE)
+
+
+# Done on both sides at once, or on the body's middle: "bend both knees", "the breastbone"
+BOTH_AT_ONCE = re.compile(
+    r"\bboth (?:legs|arms|knees|feet|hands|sides|shoulders|hips|heels|elbows)\b|\bmidline\b|\bno sides?\b"
+    r"|\b(?:lie|lying) (?:flat )?on your (?:back|front|stomach)\b|\beither side of\b"
+    r"|\b(?:between the eyebrows|navel|breastbone|sternum|chin|upper lip|top of (?:the|your) head|crown)\b",
+    re.IGNORECASE,
+)
+# The same, or a centre, which may be of one foot ("the centre of the arch"): no sides to a rule
+SYMMETRIC = re.compile(rf"{BOTH_AT_ONCE.pattern}|\bcent(?:re|er)\b", re.IGNORECASE)
 
 
 def worked_sides(text: str) -> list[re.Match[str]]:

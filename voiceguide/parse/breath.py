@@ -219,3 +219,10 @@ def single_phase(text: str, after_action: bool = False) -> Phase | None:
 
 def mentions_breathing(text: str) -> bool:
     return bool(_BREATHING.search(text))
+
+
+# "Breathe normally for a minute": the breath left to itself, with no prompts to pace it
+FREE_BREATHING = re.compile(
+    r"\bbreath\w*\s+(?:normally|naturally|freely|as usual|at your own pace)\b|\b(?:normal|natural) breathing\b",
+    re.IGNORECASE,
+)

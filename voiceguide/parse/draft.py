@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from voiceguide import lexicon
 from voiceguide.model import Guess, Step
-from voiceguide.parse.breath import Phase, mentions_breathing, single_phase
+from voiceguide.parse.breath import FREE_BREATHING, Phase, mentions_breathing, single_phase
 from voiceguide.parse.grammar import kind_of
 from voiceguide.parse.units import Rule, Unit, hold_and_release
 
@@ -123,9 +123,10 @@ def instruction(unit: Unit, b: Draft) -> Step:
     if named:
         b.side, part = named
         b.part = part if part and part != "side" else b.part
-    step = Step(text=unit.text, kind=kind, side=b.side, section=unit.section, source_line=unit.line)
-    if _HOLDING_BREATH.search(unit.text) and not unit.breath:
-        pass  # nothing is said while the breath is held
+    side = b.side if named or not lexicon.BOTH_AT_ONCE.search(unit.text) else None  # "Hug both knees": no side
+    step = Step(text=unit.text, kind=kind, side=side, section=unit.section, source_line=unit.line)
+    if (_HOLDING_BREATH.search(unit.text) or FREE_BREATHING.search(unit.text)) and not unit.breath:
+        pass  # nothing is said while the breath is held, or left to itself
     elif unit.breath or mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
         step = with_breath(step, unit)
     repeat = max(1, int(unit.repeat.value)) if unit.repeat else 1

@@ -267,10 +267,16 @@ _DONE = re.compile(
 )
 _TOO_GENERAL = frozenset(["use", "give", "make", "do", "take", "allow", "keep", "get", "set"])  # "are used in all"
 _CLAIM = re.compile(r"^\W*(?:studies|research|evidence|it has been|according|trials?|in one study)\b", re.IGNORECASE)
+# what a claim or an explanation says anywhere in it: "…in most studies, which is enough"
+_EXPLAINS = re.compile(
+    r"\b(?:stud(?:y|ies)|research\w*|evidence|trials?|shown|found that|percent|because|which (?:is|was|has)|"
+    r"enough to|in order to|so that|proven|patients|participants)\b",
+    re.IGNORECASE,
+)
 
 
 def _done_for_a_time(text: str) -> bool:
-    if _CLAIM.match(text) or not (lexicon.find_durations(text) or lexicon.find_repeat(text)):
+    if _CLAIM.match(text) or _EXPLAINS.search(text) or not (lexicon.find_durations(text) or lexicon.find_repeat(text)):
         return False
     for match in _DONE.finditer(text):
         verb = (match.group("done") or match.group("does")).lower()
@@ -311,10 +317,13 @@ _TOOL_NOUN = re.compile(
 )
 
 
+_WHEN_DONE = re.compile(r"^\W*(?:when|once|after|if|unless)\b[^,:;]*[,:;]")  # "When you have worked through…,"
+
+
 def kind_of(text: str) -> str:
     """What an instruction asks for: breathing, pressing, massaging or holding wherever it is
     named; otherwise what its leading verb asks (resting, or getting into position)."""
-    lowered = _EASE_PRESSURE.sub(" ", text.lower())
+    lowered = _EASE_PRESSURE.sub(" ", _WHEN_DONE.sub(" ", text.lower()))
     lowered = re.sub(r"\bpress(?:ing)? (?:yourself|up|down|back)\b", " ", lowered)  # getting up, not a press
     lowered = _TOOL_NOUN.sub(" ", lowered)  # "place a massage ball under you": the ball, not the act
     words = {form for word in words_of(lowered) for form in all_lemmas(word)}
@@ -375,6 +384,16 @@ OPTIONAL = re.compile(
 CONDITION_CLAUSE = re.compile(r"^\s*(?:if|unless)\b[^,:;]*[,:;]", re.IGNORECASE)
 
 
+# "If your neck still feels tight, …", "If you feel any pain, …": for when something is felt,
+# which a recording cannot know, so said and not timed.
+WHEN_FELT = re.compile(
+    r"^\W*(?:if|unless|should)\b[^,:;.]*?\b(?:feel\w*|felt|hurt\w*|pain\w*|sore\w*|tight\w*|stiff\w*|numb\w*|"
+    r"tingl\w*|dizz\w*|light-?headed\w*|uncomfortabl\w*|discomfort|ache\w*|aching|strain\w*|tender\w*|"
+    r"still|worse|nause\w*|cramp\w*)\b[^,:;.]*[,:;]",
+    re.IGNORECASE,
+)
+
+
 CONDITION = re.compile(
     r"^(?:if|unless|should)\b|\b(?:if|unless) (?:you|it|there|any|anything|the|your)\b", re.IGNORECASE
 )
@@ -400,7 +419,8 @@ _SESSION_BEFORE = re.compile(
     r"(?:\b(?:allow|set aside|give yourself|reserve|budget|schedule|block out|you(?:'ll| will)? need|plan (?:on|for))"
     r"(?:\s+(?:yourself|you|about|at least|around|roughly|some|just|only|a good))*"
     r"|\b(?:do|finish|complete|get through)\s+(?:this|it|them|these|all|the (?:whole|entire) \w+)(?:\s+\w+)?\s+in"
-    r"|\b(?:this|it|(?:the|a|your|one) (?:whole |entire |full )?(?:routine|exercise|session|practice|"
+    r"|\bset (?:a|an|your) (?:timer|alarm)(?:\s+for)?"
+    r"|\b(?:this|(?:the|a|your|one) (?:whole |entire |full )?(?:routine|exercise|session|practice|"
     r"sequence|programme|program|technique|workout|massage|relaxation|meditation|series|treatment))\s+(?:\w+\s+)?"
     r"(?:takes?|lasts?|runs?|goes on|will take|should take|requires)(?:\s+(?:beyond|over|under|for|up to|no more than|"
     r"at most|less than))?"
@@ -425,4 +445,14 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
     hold that long stays one, to be refused as a likely slip ("Press the point for 3 hours")."""
     if found.value > SESSION_FROM and kind_of(text) not in ("press", "massage", "hold"):
         return True
+    if _SESSION_AFTER.match(text, found.end):
+        return True
     return bool(_SESSION_BEFORE.search(text[max(0, found.start - 80) : found.start]))
+
+
+# What follows a time that is the whole session's: "Spend 10 minutes on this routine."
+_SESSION_AFTER = re.compile(
+    r"\s+(?:on|for|doing|with)\s+(?:this|the|your)\s+(?:whole\s+|entire\s+|full\s+)?(?:\w+\s+)?"
+    r"(?:routine|session|practice|sequence|programme|program|workout|series)\b",
+    re.IGNORECASE,
+)

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from voiceguide import lexicon
 from voiceguide.model import Step
-from voiceguide.parse.breath import Phase, mentions_breathing, pattern_of
+from voiceguide.parse.breath import FREE_BREATHING, Phase, mentions_breathing, pattern_of
 from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, untimed, with_breath
 from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, leading_verb, words_of
 from voiceguide.parse.units import Unit, hold_and_release, only_count
@@ -110,6 +110,8 @@ def is_modifier(unit: Unit) -> bool:
         return True  # "2 sets of 15, rest 45 seconds between sets."
     if unit.durations:
         head = words_of(LABEL.sub("", unit.text[: unit.durations[0].start]))
+        if FREE_BREATHING.search(" ".join(head)):
+            return False  # "Then breathe normally for a minute.": the paced breath is over
         rest = [w for w in head if w not in FILLER and w not in _BARE_OBJECT]
         return (
             len(rest) <= 2
@@ -183,7 +185,7 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     step = b.steps[last]
     if step.kind in ("switch", "repeat") or (step.is_instruction and not untimed(step)):
         return False
-    hold, release = hold_and_release(unit)
+    hold, release = hold_and_release(unit, alone=False)
     kind = step.kind if step.is_instruction else kind_of(step.text)
     if kind in ("position", "rest", "intro", "note"):
         kind = "hold" if hold is not None else "position"  # a timed description holds; a counted one moves
@@ -203,6 +205,7 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     if listed_before:
         b.guesses.append((unit.line, last, f"its time and count come from the line under it, “{unit.text}”"))
     cue = lexicon.find_side_cue(step.text) if not step.is_instruction else None
+    cue = unit.side_cue if unit.side_cue and unit.side_cue.kind == "each" else cue  # "2 sets of 15 each side"
     if cue is not None and cue.kind == "each":  # "Isometric rotation (left/right sides)" then "5 s holds × 5 reps"
         b.pending.append(([last], cue.part))
     if not step.is_instruction:
@@ -261,7 +264,8 @@ def _time_both_sides(b: Draft, unit: Unit, last: int) -> bool:
     for position in [p for p in originals if p is not None] + copies:
         step = b.steps[position]
         said = unit.text if step.copy_of is None else lexicon.mirror_text(unit.text)
-        timed = replace(step, text=f"{step.text} {said}", seconds=hold, seconds_from="text")
+        told = position in (originals[0], copies[0])  # said once on each side, timing every step
+        timed = replace(step, text=f"{step.text} {said}" if told else step.text, seconds=hold, seconds_from="text")
         b.steps[position] = with_breath(timed, unit)
     return True
 
@@ -343,8 +347,8 @@ def times_previous(unit: Unit, previous: Step, same_block: bool, next_block: boo
     if not same_block and unit.from_list and label and not _TIMING_LABEL.search(label.group(0)):
         return False  # "6. Legs up the wall – rest here for 3 minutes.": an exercise of its own
     if unit.instruction:
-        if not is_modifier(unit):
-            return False
+        if not is_modifier(unit) or (previous.repeat > 1 and _names_movement(unit)):
+            return False  # "Do 8 push-ups. Do 15 calf raises.": two exercises, each counted
         counted_only = bool(unit.repeat) and not unit.durations and previous.repeat == 1
         return untimed(previous) or counted_only or (accompanies(unit) and same_block)
     if accompanies(unit):
@@ -360,16 +364,29 @@ def times_previous(unit: Unit, previous: Step, same_block: bool, next_block: boo
     )
 
 
+_GENERIC_COUNT = re.compile(r"(?:times|reps?|repetitions|cycles|rounds|sets|more|[x×]\s*\d*|\d+|twice|thrice)$", re.I)
+
+
+def _names_movement(unit: Unit) -> bool:
+    """ "15 calf raises", "2 sets of 8 lunges" count a movement of their own; "3 times" counts
+    what came before."""
+    if unit.repeat is None:
+        return False
+    named = re.match(rf"\s+(?:[a-z]+\s+)?(?:{lexicon.MOVES})\b", unit.text[unit.repeat.end :], re.IGNORECASE)
+    return bool(named) or not _GENERIC_COUNT.search(unit.repeat.phrase.strip())
+
+
 def merge(step: Step, unit: Unit) -> Step:
     """The instruction before, timed, repeated or given breathing by a modifier sentence."""
     merged = replace(step, text=f"{step.text} {unit.text}")
-    hold, release = hold_and_release(unit)
+    hold, release = hold_and_release(unit, alone=False)
     one_cycle = step.kind == "breath" and step.breath is not None and step.seconds == sum(step.breath)
-    if hold is not None and one_cycle and not unit.repeat:  # "…out for 6. Keep doing this for 5 minutes.": cycles
+    if hold is not None and one_cycle and not unit.repeat and step.repeat == 1:
+        # "…out for 6. Keep doing this for 5 minutes.": cycles, unless their count was said
         merged = replace(merged, repeat=max(1, round(hold / step.seconds)))
     elif hold is not None and step.seconds_from != "text":
         kind = step.kind if step.kind not in ("position", "rest") else kind_of(unit.text)
-        kind = "hold" if kind in ("position", "rest") else kind
+        kind = kind if kind not in ("position", "rest") else "rest" if kind == "rest" else "hold"  # "Relax there…"
         merged = replace(merged, kind=kind, seconds=hold, seconds_from="text")
     if release:
         merged = replace(merged, release=release)

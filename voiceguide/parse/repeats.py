@@ -13,7 +13,7 @@ from voiceguide.model import Step
 from voiceguide.parse.draft import Draft
 from voiceguide.parse.modifiers import is_modifier
 from voiceguide.parse.sides import mirror
-from voiceguide.parse.units import Unit, only_count
+from voiceguide.parse.units import WHOLE, Unit, only_count
 
 
 def repeat_range(b: Draft, unit: Unit) -> None:
@@ -57,8 +57,16 @@ def rounds_of_list(b: Draft, unit: Unit, previous: int | None) -> list[int]:
         return [p for p in positions if b.steps[p].section == unit.section]
     if b.steps[previous].kind == "breath" or not re.search(r"\b(?:rounds?|circuits?)\b", unit.text, re.I):
         return []  # "repeat the cycle three more times": of the breath
+    if WHOLE.search(unit.text):
+        return whole_routine(b)  # "Complete 2 rounds of the whole routine."
     paragraph = [p for p in b.run if b.block_of.get(p) == unit.block and b.steps[p].copy_of is None]
     return paragraph if len(paragraph) >= 2 and previous == paragraph[-1] else []
+
+
+def whole_routine(b: Draft) -> list[int]:
+    """Every step from the first instruction on, but the remarks between."""
+    first = next((p for p, step in enumerate(b.steps) if step.is_instruction), len(b.steps))
+    return [p for p in range(first, len(b.steps)) if b.steps[p].kind not in ("note", "intro")]
 
 
 def movement_of(b: Draft, unit: Unit, previous: int | None) -> list[int]:
@@ -110,9 +118,13 @@ def round_of(n: int) -> str:
 
 
 def sets_of(b: Draft, block: int | None) -> list[tuple[int, list[int]]]:
-    """The sets of the finished steps (not those of paragraph or item `block`): each step done
-    again, set by set, each set announced. Returns each step's position and what was added."""
-    done = [(p, n) for p, n in sorted(b.sets.items()) if block is None or b.block_of.get(p) != block]
+    """The sets of the finished steps: each step done again, set by set, each set announced,
+    before the next step begins. Those of paragraph or item `block` that a rule or the table
+    row may yet time wait. Returns each step's position and what was added."""
+    waiting = {p for p, _ in b.ruled} | b.rows
+    done = [
+        (p, n) for p, n in sorted(b.sets.items()) if block is None or b.block_of.get(p) != block or p not in waiting
+    ]
     added = []
     for position, count in done:
         del b.sets[position]

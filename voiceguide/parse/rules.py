@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from voiceguide import lexicon
 from voiceguide.model import Step
 from voiceguide.parse.draft import (
     DEFAULT_BREATH,
@@ -19,7 +20,7 @@ from voiceguide.parse.draft import (
 from voiceguide.parse.grammar import ADVICE_LABEL, CONDITION, FILLER, LABEL, words_of
 from voiceguide.parse.modifiers import accompanies, dose_rows
 from voiceguide.parse.repeats import sets_of
-from voiceguide.parse.sides import SYMMETRIC, add_mirrored, is_each_directive, mirror, one_sided
+from voiceguide.parse.sides import add_mirrored, is_each_directive, mirror, one_sided
 from voiceguide.parse.units import ASIDE_SECTION, REPEAT_ONLY_WORDS, Rule, Unit, join_rules, read
 
 _THROUGHOUT = re.compile(
@@ -224,7 +225,7 @@ def _time_item(b: Draft, item: list[int], rule: Rule) -> None:
         b.sets.setdefault(governed[-1], rule.sets)
     texts = [b.steps[p].text for p in item]
     named = bool(LABEL.match(texts[0]) or NAME_BEFORE.match(texts[0]))  # not "Then walk for 2 minutes"
-    sided = any(map(one_sided, texts)) or (rule.every_side and named and not any(map(SYMMETRIC.search, texts)))
+    sided = any(map(one_sided, texts)) or (rule.every_side and named and not any(map(lexicon.SYMMETRIC.search, texts)))
     copied = {s.copy_of for s in b.steps} | {p for scope, _ in b.pending for p in scope}
     if rule.each_side and sided and not copied & set(item):
         b.pending.append((item, "side"))

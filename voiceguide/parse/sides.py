@@ -43,10 +43,13 @@ def ends_a_side(b: Draft, same: list[int]) -> bool:
 
 def does_again(unit: Unit, cue: lexicon.SideCue, after: list[Unit]) -> bool:
     """ "Now do the left side." with no step after it that names the left side: the steps so
-    far, done again on that side."""
-    if unit.durations or not re.search(r"\b(?:do|repeat|perform)\b", cue.phrase, re.IGNORECASE):
-        return False
+    far, done again on that side. "…, then the left foot." with no step after it in its
+    section: the same."""
     following = next((u for u in after if u.instruction and u.section == unit.section), None)
+    if unit.durations:
+        return False
+    if not re.search(r"\b(?:do|repeat|perform)\b", cue.phrase, re.IGNORECASE):
+        return following is None
     named = lexicon.first_side(following.text) if following else None
     return named is None or named[0] != cue.side
 
@@ -92,14 +95,6 @@ def one_sided(text: str) -> bool:
     return lexicon.first_side(text) is not None or bool(_ONE_SIDED.search(text))
 
 
-SYMMETRIC = re.compile(
-    r"\bboth (?:legs|arms|knees|feet|hands|sides|shoulders|hips|heels|elbows)\b|\bcent(?:re|er)\b|\bmidline\b"
-    r"|\bno sides?\b|\b(?:lie|lying) (?:flat )?on your (?:back|front|stomach)\b|\beither side of\b"
-    r"|\b(?:between the eyebrows|navel|breastbone|sternum|chin|upper lip|top of (?:the|your) head|crown)\b",
-    re.IGNORECASE,
-)
-
-
 _BOTH_IN_TURN = re.compile(
     r"\b(?:then|and) (?:to |on |over )?the other(?! (?:knee|ankle|hand|foot|leg|arm|thigh|shoulder))\b"
     r"|\bside to side\b|\balternat\w*",
@@ -136,7 +131,7 @@ def mirror(
     sided = [p for p in scope if b.steps[p].side]
     if sided and not keep_unsided:
         scope = scope[scope.index(sided[0]) :]
-    new_side = new_side or _name_sides(b, scope, None)
+    new_side = _name_sides(b, scope, new_side) or new_side
     if not any(b.steps[p].is_instruction for p in scope):
         b.guesses.append((unit.line, None, f"“{cue.phrase}” switches sides, but nothing before it is done again there"))
     b.add(
@@ -150,7 +145,8 @@ def mirror(
 
 def _mirrored(step: Step, position: int) -> Step:
     side = lexicon.other_side(step.side) if step.side else None
-    return replace(step, text=lexicon.mirror_text(step.text), side=side, copy_of=position, announce=None)
+    announce = lexicon.mirror_text(step.announce) if step.announce else None  # "Second set." again
+    return replace(step, text=lexicon.mirror_text(step.text), side=side, copy_of=position, announce=announce)
 
 
 def _name_sides(b: Draft, scope: list[int], copies_to: str | None) -> str | None:

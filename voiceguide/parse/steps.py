@@ -20,7 +20,14 @@ from voiceguide.parse.modifiers import (
     time_the_last,
     times_previous,
 )
-from voiceguide.parse.repeats import movement_of, repeat_range, repeat_rounds, round_of, rounds_of_list
+from voiceguide.parse.repeats import (
+    movement_of,
+    repeat_range,
+    repeat_rounds,
+    round_of,
+    rounds_of_list,
+    whole_routine,
+)
 from voiceguide.parse.rules import finish, said_of_all
 from voiceguide.parse.sides import does_again, ends_a_side, is_each_directive, mirror, one_then_other, told_after
 from voiceguide.parse.structure import blocks_of
@@ -82,6 +89,7 @@ def _steps(units: list[Unit]) -> Draft:
         rounds = rounds_of_list(b, unit, previous)
         if rounds:
             finish(b)
+            rounds = whole_routine(b) if WHOLE.search(unit.text) else rounds  # with what finishing added
             repeat_rounds(b, unit, rounds, round_of)
             continue
         if at in b.breathing and b.phases_at is not None:  # the next phase of a breath being told

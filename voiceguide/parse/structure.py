@@ -46,6 +46,10 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _TIME_COLUMN = re.compile(r"^(?:time|duration|hold|how long|length|seconds|minutes|for)$", re.IGNORECASE)
 
 
+_COUNT_COLUMN = re.compile(r"^(sets|reps|repetitions|rounds|times)$", re.IGNORECASE)
+_SIDES_COLUMN = re.compile(r"^(?:sides?|each side)$", re.IGNORECASE)
+
+
 _FORM_FIELDS = re.compile(  # "Patient: _______  Date: ____", a page footer
     r"^(?:(?:\s*[\w .'/-]{1,30}:\s*_{3,})+\s*|\s*(?:page\s+)?\d+\s+(?:of|/)\s+\d+\s*|\s*page\s+\d+\s*)$", re.IGNORECASE
 )
@@ -334,7 +338,13 @@ def _table_sentence(cells: list[str], header: list[str]) -> str:
     said = []
     for position, cell in list(enumerate(cells))[filled[0] + 1 :]:
         name = header[position] if position < len(header) else ""
-        if cell:
+        counted = _COUNT_COLUMN.match(name)
+        if cell and counted and re.fullmatch(r"\d+(?:\s*[-–]\s*\d+)?", cell):
+            name = counted.group(1).lower()
+            said.append(f"{cell} {name[:-1] if cell == '1' else name}")  # "3" under "Sets": "3 sets"
+        elif cell and _SIDES_COLUMN.match(name) and re.fullmatch(r"both|each|l\s*(?:&|and|/)\s*r|2", cell, re.I):
+            said.append("on each side")
+        elif cell:
             said.append(f"for {cell}" if _TIME_COLUMN.match(name) and lexicon.find_durations(cell) else cell)
     first = cells[filled[0]].rstrip(".:")
     return f"{first}: {', '.join(said)}." if said else f"{first}."

@@ -21,6 +21,7 @@ from voiceguide.parse.grammar import (
     IMPERATIVE,
     OPTIONAL,
     TAKES,
+    WHEN_FELT,
     is_instruction,
     kind_of,
     lasts_the_session,
@@ -90,7 +91,7 @@ def split_then(text: str) -> list[str]:
     # "Tense for 5 seconds, then release for 10", "Blink 10 times, then rest for 20 seconds"
     timed = all(lexicon.find_durations(p) or lexicon.find_repeat(p) for p in parts)
     counted = all(lexicon.find_repeat(p) for p in parts)
-    cue = lexicon.find_side_cue(parts[-1])
+    cue = side_cue_of(parts[-1]) if not in_turn(text) else None
     directive = cue is not None and cue.kind in ("mirror", "switch") and not lexicon.find_side_cue(parts[0])
     if directive and WHOLE.search(parts[-1]) and re.search(r"\bfirst\b", parts[0], re.IGNORECASE):
         return [text]  # "Do the right foot first, then repeat the whole chart on the left": one directive
@@ -215,7 +216,7 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     unit.durations = lexicon.find_durations(blanked)
     unit.repeat = lexicon.find_repeat(blanked)
     unit.sets = lexicon.find_sets(blanked)
-    unit.side_cue = lexicon.find_side_cue(text)
+    unit.side_cue = side_cue_of(text)
     unit.step_range = lexicon.find_step_range(text)
     unit.instruction = is_instruction(blanked if unit.session else text, from_list) or bool(unit.step_range)
     if unit.side_cue and unit.side_cue.kind in ("mirror", "switch"):
@@ -235,6 +236,8 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     directive = unit.side_cue is not None and unit.side_cue.kind in ("mirror", "switch") and not _STARTS_IF.match(text)
     if CONDITION.search(text) and not (unit.durations or unit.repeat or unit.step_range or unit.breath or directive):
         unit.instruction = False  # "Stop if anything hurts": advice, nothing to time
+    if WHEN_FELT.match(text):
+        unit.instruction, unit.rule = False, None  # "If your back feels stiff, hold a little longer.": advice
     unit.guesses = [f"“{found.phrase}” read as how long the session lasts, not as a hold" for found in unit.session]
     unit.guesses += [
         f"“{found.phrase}” is vague: read as {said_seconds(found.value)}"
@@ -244,6 +247,19 @@ def read(unit: Unit, rules: bool = True) -> Unit:
     if unit.session and not (unit.durations or unit.repeat or unit.breath):
         unit.instruction = False  # "Find a place where you can rest undisturbed for 20 minutes.": the setting
     return unit
+
+
+def side_cue_of(text: str) -> lexicon.SideCue | None:
+    """The sentence's word on sides; none for a movement made one way and then the other."""
+    return None if in_turn(text) else lexicon.find_side_cue(text)
+
+
+def in_turn(text: str) -> bool:
+    """ "Drop your knees to one side, then the other." is one movement, both ways; "Stand on one
+    leg for 30 seconds, then on the other." holds each side in turn."""
+    tail = re.search(lexicon.OTHER_TAIL, text, re.IGNORECASE)
+    before = text[: tail.start()] if tail else ""
+    return bool(words_of(before)) and not (lexicon.find_durations(before) or lexicon.find_repeat(before))
 
 
 _STARTS_IF = re.compile(r"^\W*(?:if|unless|should|when)\b", re.IGNORECASE)
@@ -351,15 +367,16 @@ ASIDE_SECTION = re.compile(
 _RELEASE_WORD = re.compile(r"\b(?:release|relax|rest|let go|pause|ease off|break)\w*\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 
 
-def hold_and_release(unit: Unit) -> tuple[float | None, float]:
+def hold_and_release(unit: Unit, alone: bool = True) -> tuple[float | None, float]:
     """'Press for 30 seconds, release for 5 seconds': the hold, and the rest between repetitions;
-    "2 sets of 15, rest 45 seconds between sets" has a rest and no hold."""
+    "2 sets of 15, rest 45 seconds between sets" has a rest and no hold. "Rest 60 seconds between
+    sets." is a rest timed when it stands alone, and the rest between when it follows a step."""
     holds: list[float] = []
     rests: list[float] = []
     for found in unit.durations:
         resting = _RELEASE_WORD.search(unit.text[: found.start]) or _REST_AFTER.match(unit.text, found.end)
         (rests if resting and (holds or _BETWEEN_AFTER.match(unit.text, found.end)) else holds).append(found.value)
-    if not holds and rests and leading_verb(unit.text) in ("rest", "relax", "pause"):
+    if alone and not holds and rests and leading_verb(unit.text) in ("rest", "relax", "pause"):
         return rests[0], 0.0  # "Rest 60 seconds between sets.": a rest, timed
     return (holds[0] if holds else None), (rests[0] if rests else 0.0)
 

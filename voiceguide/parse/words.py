@@ -98,6 +98,8 @@ def _mended(word: str) -> str | None:
     lowered = word.lower()
     if len(lowered) < MEND_FROM or not lowered.isalpha() or lemmas(lowered) or lowered in _domain_words():
         return None
+    if _agent_noun(lowered):
+        return None  # "giver", "massager": a word made from a known one, not a misspelling of it
     from rapidfuzz import process
     from rapidfuzz.distance import DamerauLevenshtein
 
@@ -110,6 +112,18 @@ def _mended(word: str) -> str | None:
     if len(close) == 1 or (len(close) > 1 and len({lemma(word) for word in close}) == 1):
         return close[0]
     return None
+
+
+_AGENT = re.compile(r"(?P<stem>[a-z]+?)(?:ers?|ors?|ees?)$")
+
+
+def _agent_noun(word: str) -> bool:
+    """ "giver", "massager", "receivers": a known verb with -er or -or, as the dictionary may lack."""
+    match = _AGENT.fullmatch(word)
+    if match is None:
+        return False
+    stem = match.group("stem")
+    return any(verb_lemma(form) == form for form in (stem, stem + "e") if lemmas(form))
 
 
 def _same_case(word: str, like: str) -> str:
