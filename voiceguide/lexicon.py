@@ -720,5 +720,10 @@ def mirror_text(text: str) -> str:
     return _SIDE_WORD.sub(swap, text)
 
 
+def now_the(side: str | None, part: str | None) -> str:
+    """How a change of side is announced: "Now the left foot.", "Now the other side."."""
+    return f"Now the {side or 'other'} {part or 'side'}."
+
+
 def other_side(side: str) -> str:
     return "left" if side == "right" else "right"

@@ -129,7 +129,7 @@ def instruction(unit: Unit, b: Draft) -> Step:
         pass  # nothing is said while the breath is held, or left to itself
     elif unit.breath or mentions_breathing(unit.text) or kind in HOLD_BREATH_KINDS:
         step = with_breath(step, unit)
-    repeat = max(1, int(unit.repeat.value)) if unit.repeat else 1
+    repeat = unit.times()
     hold, release = hold_and_release(unit)
     step = replace(step, repeat=repeat, release=release)
     if kind == "breath" and unit.breath and not unit.durations:

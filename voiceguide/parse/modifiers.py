@@ -189,7 +189,7 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     kind = step.kind if step.is_instruction else kind_of(step.text)
     if kind in ("position", "rest", "intro", "note"):
         kind = "hold" if hold is not None else "position"  # a timed description holds; a counted one moves
-    repeat = max(1, int(unit.repeat.value)) if unit.repeat else step.repeat
+    repeat = unit.times() if unit.repeat else step.repeat
     seconds = hold if hold is not None else counted_seconds(repeat)
     timed = replace(
         step,
@@ -391,7 +391,7 @@ def merge(step: Step, unit: Unit) -> Step:
     if release:
         merged = replace(merged, release=release)
     if unit.repeat:
-        merged = replace(merged, repeat=max(1, int(unit.repeat.value)))
+        merged = replace(merged, repeat=unit.times())
         if merged.seconds_from != "text" and merged.kind != "breath":
             merged = replace(merged, seconds=counted_seconds(merged.repeat))
         elif merged.seconds_from != "text" and merged.breath_from != "text":

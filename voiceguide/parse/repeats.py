@@ -91,8 +91,7 @@ def movement_of(b: Draft, unit: Unit, previous: int | None) -> list[int]:
 
 def repeat_rounds(b: Draft, unit: Unit, positions: list[int], say: Callable[[int], str]) -> None:
     """The steps at `positions` done `unit.repeat` times in all, each time announced."""
-    assert unit.repeat is not None
-    count = max(1, int(unit.repeat.value))
+    count = unit.times()
     if count < 2:
         b.add(Step(text=unit.text, kind="note", section=unit.section, source_line=unit.line), unit)
         return

@@ -127,7 +127,7 @@ def mirror(
         part = "side" if cue.side and cue.part == "side" else part  # "Turn onto your right side and repeat."
         old_side = first_sided.side if first_sided else b.side  # the side the steps began on
         new_side = cue.side or (lexicon.other_side(old_side) if old_side else None)
-        announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
+        announce = lexicon.now_the(new_side, part)
     sided = [p for p in scope if b.steps[p].side]
     if sided and not keep_unsided:
         scope = scope[scope.index(sided[0]) :]
@@ -166,8 +166,7 @@ def add_mirrored(b: Draft, scope: list[int], part: str | None) -> None:
     """'… on each side': the steps again on the other side, the first announcing it."""
     first = b.steps[scope[0]]
     new_side = lexicon.other_side(first.side) if first.side else None
-    part = part if part and part != "side" else "side"
-    announce = f"Now the {new_side} {part}." if new_side else f"Now the other {part}."
+    announce = lexicon.now_the(new_side, part)
     _name_sides(b, scope, None)
     for number, position in enumerate(scope):
         copy = _mirrored(b.steps[position], position)

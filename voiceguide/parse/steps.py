@@ -141,7 +141,7 @@ def _steps(units: list[Unit]) -> Draft:
                     section=unit.section,
                     source_line=unit.line,
                     side=switched,
-                    announce=f"Now the {switched} {cue.part or b.part or 'side'}.",
+                    announce=lexicon.now_the(switched, cue.part or b.part),
                 )
             )
             b.run, b.whole_run = [], []

@@ -68,6 +68,10 @@ class Unit:
     rule: Rule | None = None  # a time, count or sides stated once for several steps
     guesses: list[str] = field(default_factory=list)  # what its reading was unsure of
 
+    def times(self) -> int:
+        """How many performances it asks for: at least one."""
+        return max(1, int(self.repeat.value)) if self.repeat else 1
+
 
 _BARE_COUNT = re.compile(rf"\bfor (?:another )?(?P<n>{lexicon.NUM})\s*[.!]?\s*$", re.IGNORECASE)
 
@@ -327,7 +331,7 @@ def rule_of(unit: Unit) -> Rule | None:
     return Rule(
         seconds=hold,
         release=release,
-        repeat=max(1, int(unit.repeat.value)) if unit.repeat else None,
+        repeat=unit.times() if unit.repeat else None,
         sets=int(unit.sets.value) if unit.sets else None,
         each_side=each_side,
         kind=kind if kind in ("press", "massage", "hold") else None,
