@@ -602,3 +602,18 @@ def test_rounds_of_the_whole_routine_repeat_all_of_it() -> None:
     steps = parse_text(text, "x.txt").steps
     assert [s.copy_of for s in steps] == [None, None, None, 1, 2, 1, 2]
     assert [s.announce for s in steps if s.kind == "repeat"] == ["Round 2."]
+
+
+def test_a_named_exercise_with_only_its_dose_is_a_timed_step() -> None:
+    text = "# Hips\n\nPigeon pose – 45 seconds / 6 slow breaths\n\nLizard pose, low – 40 seconds or 5 breaths"
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.is_instruction, s.seconds, s.seconds_from, s.repeat) for s in steps] == [
+        (True, 45, "text", 1),
+        (True, 40, "text", 1),
+    ]
+
+
+def test_a_caution_is_said_not_timed() -> None:
+    text = "Sit on the floor.\n\nDo not bounce or push into pain.\n\nNever press on a bruise."
+    steps = parse_text(text, "x.txt").steps
+    assert [s.kind for s in steps] == ["position", "note", "note"]

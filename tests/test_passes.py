@@ -67,3 +67,8 @@ def test_steps_join_what_only_times_the_step_before_and_copy_what_is_asked_again
         ("switch", 0, "left", None),
         ("press", 30, "left", 1),
     ]
+
+
+def test_sentences_drop_a_bullet_left_as_a_letter() -> None:
+    said = [s for _, s in sentences("Sit tall. v Close the right nostril. iv Breathe in slowly.")]
+    assert said == ["Sit tall.", "Close the right nostril.", "Breathe in slowly."]

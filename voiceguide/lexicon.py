@@ -330,10 +330,10 @@ _REPEAT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             rf"(?<!\bfor )(?<!\bover )(?<!\bduring )(?<!\babout )\b(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})?"
             r" (?:[a-z]+,? ){0,2}(?:breaths|puffs|respirations|inhalations)\b",
-            "n",
+            "breaths",
         ),
         (r"\b(?P<a>a few|few|several|a couple of|a couple) (?:times|sets|rounds|reps|repetitions|cycles)\b", "n"),
-        (r"(?<!\bfor )(?P<a>\ba few|\bseveral|\ba couple of) (?:[a-z]+,? ){0,2}breaths\b", "n"),
+        (r"(?<!\bfor )(?P<a>\ba few|\bseveral|\ba couple of) (?:[a-z]+,? ){0,2}breaths\b", "breaths"),
         (r"\b(?P<w>twice|thrice)\b(?!\s+(?:as|that)\b)", "word"),  # not "twice as long"
         (rf"\b(?P<a>{NUM})\s+(?:repeats?|holds)\b", "n"),  # "(4 repeat)", "5 holds each direction"
         (r"\breps?\s*[:=]\s*(?P<a>\d+)\b", "n"),  # "Sets: 3 | Reps: 10": the repetitions
@@ -384,6 +384,8 @@ def _repeat_by(pattern: re.Pattern[str], how: str, text: str) -> Found | None:
         if _is_frequency(text, match.end()):  # "3x a day" is how often, not how many
             continue
         groups = match.groupdict()
+        if how == "breaths" and _OR_A_TIME.search(text[max(0, match.start() - 16) : match.start()]):
+            continue  # "30 seconds / 5 deep breaths": the same hold, measured in breaths
         if how == "once_more":
             return _found(match, 2)
         if how == "twice_more":
@@ -402,6 +404,9 @@ def _repeat_by(pattern: re.Pattern[str], how: str, text: str) -> Found | None:
             count += (_count(back.group("n")) if back.group("n") else None) or count  # "…, then 5 the other way"
         return _found(match, count)
     return None
+
+
+_OR_A_TIME = re.compile(r"\b(?:s|secs?|seconds?|mins?|minutes?)\s*(?:/|\bor\b|\(|,|–|-)\s*(?:about\s+)?$", re.I)
 
 
 _SETS = re.compile(

@@ -150,7 +150,7 @@ _VERB_OBJECT = frozenset(
 
 # "Hands: make a fist." A short label before a colon names the part, not the action.
 LABEL = re.compile(
-    r"^\s*(?:(?:[A-Za-z][\w'-]*\s*){1,4}:|(?:[A-Za-z][\w'+-]*\s+){1,6}[-–—])\s+(?=\S)"
+    r"^\s*(?:(?:[A-Za-z][\w'-]*\s*){1,4}:|(?:[A-Za-z][\w'+-]*,?\s+){1,6}[-–—])\s+(?=\S)"
     r"|^\s*[A-Z][\w '’()-]{0,40}?\.?[–—]\s*(?=[A-Z])"  # an old book's "Knee-bending.—Stand with…"
 )
 
@@ -174,6 +174,49 @@ ADVICE_LABEL = re.compile(
 )
 
 
+_DONT = re.compile(r"^\W*(?:do not|don't|dont|never|avoid)\b", re.IGNORECASE)
+_DOSE_WORDS = frozenset(
+    [
+        "hold",
+        "holds",
+        "each",
+        "per",
+        "side",
+        "sides",
+        "leg",
+        "arm",
+        "for",
+        "about",
+        "or",
+        "x",
+        "reps",
+        "rep",
+        "repetitions",
+        "sets",
+        "set",
+        "of",
+        "with",
+        "rest",
+        "and",
+        "in",
+        "deep",
+        "slow",
+        "breaths",
+        "breath",
+        "times",
+        "to",
+    ]
+)
+
+
+def _only_a_dose(text: str) -> bool:
+    """ "30 seconds / 5 deep breaths", "10 reps each side": times and counts, nothing else."""
+    found = [*lexicon.find_durations(text), *filter(None, [lexicon.find_repeat(text)])]
+    for each in found:
+        text = text.replace(each.phrase, " ")
+    return bool(found) and all(w in _DOSE_WORDS for w in words_of(text))
+
+
 def is_instruction(text: str, from_list: bool) -> bool:
     """Imperative sentences and list items ask for action; questions and explanations do not."""
     stripped = text.strip()
@@ -186,6 +229,11 @@ def is_instruction(text: str, from_list: bool) -> bool:
         return False
     if ADVICE_LABEL.match(stripped):
         return False  # "Tip: keep your nails short": advice, spoken where it stands, not timed
+    if _DONT.match(stripped) and not lexicon.find_durations(stripped):
+        return False  # "Do not force any position.": a caution
+    dose = LABEL.match(stripped)
+    if dose and _only_a_dose(stripped[dose.end() :]):
+        return True  # "Couch stretch – 30 seconds / 5 deep breaths": a named exercise and its dose
     stripped = _SPOKEN_LEAD.sub("", stripped) or stripped  # "Okay so what we're gonna do first is just sit up"
     words = words_of(stripped) or words
     label = LABEL.match(stripped)
@@ -320,10 +368,16 @@ _TOOL_NOUN = re.compile(
 _WHEN_DONE = re.compile(r"^\W*(?:when|once|after|if|unless)\b[^,:;]*[,:;]")  # "When you have worked through…,"
 
 
+_IN_BREATHS = re.compile(
+    rf"(?:\bfor|/|\bor)\s+(?:about\s+)?(?:{lexicon.NUM}|a(?! few| couple)|one)\s+(?:[a-z]+\s+)?breaths?\b"
+)
+
+
 def kind_of(text: str) -> str:
     """What an instruction asks for: breathing, pressing, massaging or holding wherever it is
     named; otherwise what its leading verb asks (resting, or getting into position)."""
     lowered = _EASE_PRESSURE.sub(" ", _WHEN_DONE.sub(" ", text.lower()))
+    lowered = _IN_BREATHS.sub(" ", lowered)  # "Child's pose for 5 breaths": a hold, timed by breathing
     lowered = re.sub(r"\bpress(?:ing)? (?:yourself|up|down|back)\b", " ", lowered)  # getting up, not a press
     lowered = _TOOL_NOUN.sub(" ", lowered)  # "place a massage ball under you": the ball, not the act
     words = {form for word in words_of(lowered) for form in all_lemmas(word)}

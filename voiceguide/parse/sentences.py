@@ -9,7 +9,11 @@ import re
 from voiceguide import lexicon
 
 # A spoken count runs on through its dots ("Inhale… 1… 2… 3… 4… hold…"): a number after "…" goes on.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“(]?[A-Z0-9])|(?<=…)[\"”’)\]]?\s+(?=[\"“(]?[A-Z])")
+# A bullet glyph a PDF left as a letter (". v Close the left nostril", ". ü Sit") or a numeral in
+# small roman (". iv Breathe deeply") goes with the end.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])[\"”’)\]]?\s+(?:(?:[vqoüØ§•▪■►❖➢✓]|[ivx]{1,5}[.)]?)\s+)?(?=[\"“(]?[A-Z0-9])|(?<=…)[\"”’)\]]?\s+(?=[\"“(]?[A-Z])"
+)
 
 
 _AFTER_STAGE = re.compile(r"\s+(?=[\"“(]?[A-Z])")
