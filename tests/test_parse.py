@@ -617,3 +617,47 @@ def test_a_caution_is_said_not_timed() -> None:
     text = "Sit on the floor.\n\nDo not bounce or push into pain.\n\nNever press on a bruise."
     steps = parse_text(text, "x.txt").steps
     assert [s.kind for s in steps] == ["position", "note", "note"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        (
+            "Silently count to four for the in-breath, to three as you hold it, and to six for the out-breath.",
+            (4, 3, 6),
+        ),
+        ("Take a few slow breaths to the count of four…. in, 2, 3, 4 and out, 2, 3, 4.", (4, 4)),
+    ],
+)
+def test_counted_breaths_said_as_a_count(text: str, pattern: tuple[float, ...]) -> None:
+    (step,) = parse_text(text, "x.txt").steps
+    assert step.breath == pattern
+
+
+def test_a_paced_breath_told_in_numbered_lines_goes_on_for_the_time_given() -> None:
+    text = (
+        "1. 1\n\nBreathe in softly for 6 seconds.\n\n2. 2\n\nBreathe out softly for 6 seconds.\n\n"
+        "3. 3\n\nKeep the breath easy.\n\n4. 4\n\nContinue for 3 minutes.\n"
+    )
+    (step,) = parse_text(text, "x.txt").steps
+    assert (step.breath, step.seconds, step.repeat) == ((6, 6), 12, 15)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This stretch routine should last about 8 minutes to have any effect.",
+        "It can take up to ten minutes to notice the change.",
+        "Do it 4 times a day for 3 minutes.",
+        "Gentle breathing practice\n\n15-25 minutes",
+    ],
+)
+def test_times_that_are_not_how_long_to_hold(text: str) -> None:
+    steps = parse_text(text + "\n\nPress the point for 30 seconds.", "x.txt").steps
+    assert all(s.seconds <= 30 for s in steps)
+    assert [s.seconds for s in steps if s.is_instruction] == [30]
+
+
+def test_a_statement_in_a_list_is_not_a_step() -> None:
+    text = "- Box breathing involves four sides of 4 seconds.\n- Research shows that 5 minutes helps.\n- Sit down."
+    assert [s.kind for s in parse_text(text, "x.txt").steps] == ["intro", "intro", "position"]

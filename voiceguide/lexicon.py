@@ -246,7 +246,9 @@ def _is_frequency(text: str, end: int) -> bool:
 # how long something else lasts, not a time to hold
 _WHEN_BEFORE = re.compile(
     r"\b(?:every|each|within|per|in the (?:first|last|next)|once every|after about|after)\s+(?:about\s+|other\s+)?$"
-    r"|\b(?:times|once|twice|x)\s+(?:in|per|a|an|every)\s+(?:about\s+)?$",  # "3 times in 24 hours": how often
+    r"|\b(?:times|once|twice|x)\s+(?:in|per|a|an|every)\s+(?:about\s+)?$"  # "3 times in 24 hours": how often
+    # "5 times a day for 5 minutes": how long each time, said with how often
+    r"|\b(?:a|per|each|every)\s+(?:day|week|morning|evening|night)\s+for\s+(?:about\s+|around\s+)?$",
     re.IGNORECASE,
 )
 _LENGTH_OF = re.compile(

@@ -39,7 +39,7 @@ _OUT = (
 )
 # "In, one, two", "and out for 7", "out… 2, 3, 4": the bare word, where it starts a phrase
 _BARE = (
-    r"(?:(?<=^)|(?<=[,\"'“‘(…]\s)|(?<=[,\"'“‘(…])|(?<=\band\s)|(?<=\bthen\s)|(?<=seconds\s)|(?<=counts\s))"
+    r"(?:(?<=^)|(?<=[,.\"'“‘(…]\s)|(?<=[,\"'“‘(…])|(?<=\band\s)|(?<=\bthen\s)|(?<=seconds\s)|(?<=counts\s))"
     r"(?:in|out)\b(?=\s*(?:[,.…:;]|$|for\b|to\b|\d))"
 )
 _PHASE_WORD = re.compile(rf"\b(?:(?P<in>{_IN})|(?P<hold>{_HOLD})|(?P<out>{_OUT}))|(?P<bare>{_BARE})", re.IGNORECASE)
@@ -61,6 +61,7 @@ _COUNT = re.compile(
     r"|(?P<rel>twice|double|two times|three times|half)\s+(?:that|the|as\s+long|as\s+much|its|the\s+length)",
     re.IGNORECASE,
 )
+_COUNT_TO = re.compile(r"(?:\bcount(?:ing)?\s+(?:up\s+)?(?:to|of)|(?:,|\band)\s+to)\s+$", re.IGNORECASE)
 _RELATIVE = {"twice": 2.0, "double": 2.0, "two times": 2.0, "three times": 3.0, "half": 0.5}
 _CLAUSE_END = re.compile(r"[.;!?]\s")
 # phase words that take their count before them: "4 in, 4 out", "`4` for the in duration"
@@ -107,7 +108,8 @@ def phases_of(text: str) -> list[Phase]:
     counts = [(m.start(), m.end(), _count_value(m)) for m in matches]
     # a count before its phase word says what it counts ("4 seconds in", "'one, two' as you breathe in"),
     # unlike a number of breaths ("one full inhale and exhale")
-    leading = [bool(m.group("seq") or m.group("unit")) for m in matches]
+    # and so does one said to be a count ("count to five for the in-breath")
+    leading = [bool(m.group("seq") or m.group("unit") or _COUNT_TO.search(text, 0, m.start())) for m in matches]
     if not words or not counts:
         return []
     paired: dict[int, tuple[float | str, int, int]] = {}  # phase word → its count and the span of both

@@ -217,6 +217,17 @@ def _only_a_dose(text: str) -> bool:
     return bool(found) and all(w in _DOSE_WORDS for w in words_of(text))
 
 
+def _states(words: list[str]) -> bool:
+    """ "Coherent breathing involves…", "Research shows that…": a subject and a verb of its own
+    in the first few words; not a verb of the routine ("Heel slides 10 s") nor a plural noun
+    ("Walking hands up the wall", "8 counts")."""
+    for at, word in enumerate(words[1:4], start=1):
+        verb = is_third_person(word) and (verb_lemma(word) or "") not in lexicon.ALL_VERBS
+        if verb and ("NOUN" not in lemmas(word) or words[at + 1 : at + 2] == ["that"]):
+            return True
+    return False
+
+
 def is_instruction(text: str, from_list: bool) -> bool:
     """Imperative sentences and list items ask for action; questions and explanations do not."""
     stripped = text.strip()
@@ -258,7 +269,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
                 return True
     if opening and _after_a_phrase(words):
         return True  # "With both hands press with your fingers…": the opening phrase without its comma
-    if from_list and (lexicon.find_durations(stripped) or lexicon.find_repeat(stripped)) and not TAKES.search(stripped):
+    timed = lexicon.find_durations(stripped) or lexicon.find_repeat(stripped)
+    if from_list and timed and not TAKES.search(stripped) and not _states(words):
         return True  # "Scalp scrub with your fingertips (30 seconds)", a chart's row: a list item with a time
     if _NOT_INSTRUCTION_START.match(stripped):
         return False
@@ -476,7 +488,8 @@ _SESSION_BEFORE = re.compile(
     r"|\bset (?:a|an|your) (?:timer|alarm)(?:\s+for)?"
     r"|\b(?:this|(?:the|a|your|one) (?:whole |entire |full )?(?:routine|exercise|session|practice|"
     r"sequence|programme|program|technique|workout|massage|relaxation|meditation|series|treatment))\s+(?:\w+\s+)?"
-    r"(?:takes?|lasts?|runs?|goes on|will take|should take|requires)(?:\s+(?:beyond|over|under|for|up to|no more than|"
+    r"(?:takes?|lasts?|runs?|goes on|requires|(?:will|should|must|can|needs? to|ought to)\s+(?:take|last))"
+    r"(?:\s+(?:beyond|over|under|for|up to|no more than|"
     r"at most|less than))?"
     r"|\b(?:it(?:'s| is)|this is|that's|that is)\s+(?:only|just)"
     r"|\bwhere you (?:can|will|won't|can't|could|are able to)\b[^.;]*"
@@ -501,6 +514,8 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
         return True
     if _SESSION_AFTER.match(text, found.end):
         return True
+    if _UNTIL_EFFECT.match(text, found.end) and _TAKES_BEFORE.search(text[: found.start]):
+        return True
     return bool(_SESSION_BEFORE.search(text[max(0, found.start - 80) : found.start]))
 
 
@@ -508,5 +523,13 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
 _SESSION_AFTER = re.compile(
     r"\s+(?:on|for|doing|with)\s+(?:this|the|your)\s+(?:whole\s+|entire\s+|full\s+)?(?:\w+\s+)?"
     r"(?:routine|session|practice|sequence|programme|program|workout|series)\b",
+    re.IGNORECASE,
+)
+# The time it takes to work: "it can take up to five minutes to feel the effect" (not "hold for
+# a minute to feel the stretch")
+_TAKES_BEFORE = re.compile(r"\b(?:tak(?:e|es|ing)|took|last(?:s|ing)?)\b[^.;]{0,30}$", re.IGNORECASE)
+_UNTIL_EFFECT = re.compile(
+    r"\s+(?:\w+\s+)?(?:to|before|until)\s+(?:you\s+|it\s+|they\s+)?(?:can\s+)?"
+    r"(?:feel|notice|see|work|take effect|kick in|have (?:the|an|its|any) (?:expected |full )?effect)",
     re.IGNORECASE,
 )

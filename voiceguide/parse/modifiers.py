@@ -21,12 +21,23 @@ def accompanies(unit: Unit) -> bool:
     words = words_of(unit.text)
     if words[:1] in (["keep"], ["continue"]) and len(words) > 1:
         words = words[1:]  # "Keep breathing slowly the whole time."
+        words = words[1:] if words[0] in ("the", "your") and len(words) > 1 else words  # "Keep the breath soft"
     timed = unit.durations or unit.breath or unit.repeat or unit.side_cue
     if not words or timed:
         return False
     if set(words) <= _BREATHS and words[-1] in ("breaths", "breathing"):
         return True  # "Nice slow breaths."
-    return words[0] in ("breathe", "breathing", "inhale", "inhaling", "exhale", "exhaling", "count", "counting")
+    return words[0] in (
+        "breathe",
+        "breathing",
+        "breath",
+        "inhale",
+        "inhaling",
+        "exhale",
+        "exhaling",
+        "count",
+        "counting",
+    )
 
 
 _BREATHS = frozenset(
@@ -220,6 +231,15 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     return True
 
 
+SESSION_BADGE = 120.0  # seconds: a bare time this long before any instruction is the session's
+
+
+def session_badge(b: Draft, unit: Unit) -> bool:
+    """ "10-20 minutes" alone under a page's title, before any instruction: how long it all takes."""
+    hold, _ = hold_and_release(unit)
+    return not b.seen_instruction and hold is not None and hold >= SESSION_BADGE and bare_dosage(unit)
+
+
 def dose_rows(b: Draft, block: int | None) -> None:
     """ "Quad set  10 sec hold × 5 reps  Sit with your legs straight. Tighten the thigh…": a table
     row's dosage, said with its name, is the dosage of the exercise the row then describes."""
@@ -344,7 +364,8 @@ def times_previous(unit: Unit, previous: Step, same_block: bool, next_block: boo
     if not (same_block or next_block):
         return False
     label = LABEL.match(unit.text)
-    if not same_block and unit.from_list and label and not _TIMING_LABEL.search(label.group(0)):
+    named = label and not _TIMING_LABEL.search(label.group(0)) and leading_verb(label.group(0)) not in IMPERATIVE
+    if not same_block and unit.from_list and named:
         return False  # "6. Legs up the wall – rest here for 3 minutes.": an exercise of its own
     if unit.instruction:
         if not is_modifier(unit) or (previous.repeat > 1 and _names_movement(unit)):

@@ -17,6 +17,7 @@ from voiceguide.parse.modifiers import (
     bare_dosage,
     breath_run,
     merge,
+    session_badge,
     time_the_last,
     times_previous,
 )
@@ -112,6 +113,10 @@ def _steps(units: list[Unit]) -> Draft:
                 scope = [p for p in b.run if b.block_of.get(p) == unit.block] or [previous]
                 b.pending = [entry for entry in b.pending if not set(entry[0]) & set(scope)]
                 b.pending.append((scope, unit.side_cue.part))
+            continue
+        if session_badge(b, unit):
+            b.add(Step(text=unit.text, kind="intro", section=unit.section, source_line=unit.line), unit)
+            b.guesses.append((unit.line, len(b.steps) - 1, f"“{unit.text}” read as how long the session lasts"))
             continue
         if bare_dosage(unit) and time_the_last(b, unit):
             continue

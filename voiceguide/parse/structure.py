@@ -93,7 +93,11 @@ def clean_inline(text: str) -> str:
 def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
+    text = _GLUED.sub(r"\1. ", text)  # a page's "4 secondsHold for 4 seconds": a badge, then a title
     return "\n".join(_QUOTE.sub("", line) for line in text.split("\n"))
+
+
+_GLUED = re.compile(r"\b(seconds|secs|minutes|mins|times|reps|breaths)(?=[A-Z][a-z])")
 
 
 def _title_case(text: str) -> bool:
@@ -214,6 +218,9 @@ def blocks_of(text: str) -> list[Block]:
             continue
         bullet = _BULLET.match(line)
         numbered = _NUMBERED.match(line)
+        if numbered and re.fullmatch(r"\d+\.?", (numbered.group("text") or "").strip()):
+            flush()  # "3. 3": a list's number drawn twice, its text in the paragraph below
+            continue
         if bullet or (numbered and numbered.group("text")):
             if len(para) == 1 and _is_title_line(clean_inline(para[0][1])) and len(para[0][1].split()) <= 6:
                 # "How to do it" right above a list names it
