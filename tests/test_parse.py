@@ -661,3 +661,22 @@ def test_times_that_are_not_how_long_to_hold(text: str) -> None:
 def test_a_statement_in_a_list_is_not_a_step() -> None:
     text = "- Box breathing involves four sides of 4 seconds.\n- Research shows that 5 minutes helps.\n- Sit down."
     assert [s.kind for s in parse_text(text, "x.txt").steps] == ["intro", "intro", "position"]
+
+
+def test_a_breath_card_that_says_each_phase_twice_is_one_paced_breath() -> None:
+    text = (
+        "Breathe in for 5 seconds\nDraw the air in through your nose for a count of 5.\n5 seconds\n"
+        "Breathe out for 5 seconds\nRelease breath gently through the mouth for a count of 5.\n5 seconds\n"
+        "Repeat for 3 minutes\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.breath, s.seconds, s.repeat) for s in steps] == [((5, 5), 10, 18)]
+
+
+def test_a_teacher_saying_what_we_will_do_is_telling_it() -> None:
+    text = (
+        "Let me explain the practice. First, we will breathe in for a count of four. "
+        "Then we'll gently hold that breath for a count of four, and then we will breathe out for a count of six."
+    )
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.kind, s.breath) for s in steps] == [("intro", None), ("breath", (4, 4, 6))]

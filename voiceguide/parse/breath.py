@@ -28,14 +28,15 @@ _IN = (
     r"|breath(?:e|ing|es)?\s+(?:(?!out\b)\w+\s+)?through\s+(?:your|the)\s+nose\b"  # in, unless told out
 )
 _HOLD = (
-    r"hold(?:ing|s)?(?:\s+(?:your|the)\s+(?:breath|breathe)|\s+it)?(?!\s+(?:the|this|that|each|your|a|these)\s+(?!breath))"
+    r"hold(?:ing|s)?(?:\s+(?:your|the|that|this)\s+(?:breath|breathe|inhale|in-breath|air)|\s+it)?"
+    r"(?!\s+(?:the|this|that|each|your|a|these)\s+(?!breath))"
     r"|retain(?:ing|s)?|retention|pause|suspend\w*|rest(?!\s+(?:your|the|one|both|each|it|them|on|in)\b)"
     r"|keep(?:ing)?\s+(?:your\s+|the\s+)?lungs\s+(?:empty|full)|(?:between|after)\s+(?:the\s+)?breaths"
 )
 _OUT = (
     r"exhal\w*\b(?<!exhaled)(?<!exhaling)|exhal(?:ed|ing)\b(?!\s+(?:breath|air))|out-?breaths?|breath(?:e|ing|es)?\s+out\b|let(?:ting)?\s+(?:it|the\s+breath|the\s+air|your\s+breath|"
     r"all\s+(?:of\s+)?the\s+air)(?:\s+\w+)?\s+out\b|blow(?:ing)?\s+(?:it\s+|the\s+air\s+)?out\b"
-    r"|releas(?:e|ing)\s+(?:the|your)\s+breath|expel\w*|expir(?:e|es|ing|ation)\b|out\s+(?:duration|phase|count)"
+    r"|releas(?:e|ing)\s+(?:the\s+|your\s+)?breath|expel\w*|expir(?:e|es|ing|ation)\b|out\s+(?:duration|phase|count)"
 )
 # "In, one, two", "and out for 7", "out… 2, 3, 4": the bare word, where it starts a phrase
 _BARE = (
@@ -159,8 +160,19 @@ def _counted_after(text: str, word: tuple[int, int, str], counts: list[tuple[int
     )
 
 
+def said_once(phases: list[Phase]) -> list[Phase]:
+    """A phase said twice in a row ("Inhale for 4 seconds. Breathe in slowly for a count of 4.")
+    is one phase."""
+    return [
+        p
+        for at, p in enumerate(phases)
+        if not at or (phases[at - 1].kind, phases[at - 1].seconds) != (p.kind, p.seconds)
+    ]
+
+
 def pattern_of(phases: list[Phase]) -> tuple[float, ...] | None:
     """One cycle, from the first in-breath, in an order a breath is paced in."""
+    phases = said_once(phases)
     kinds = [p.kind for p in phases]
     if "in" not in kinds or "out" not in kinds:
         return None

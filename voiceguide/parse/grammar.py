@@ -156,10 +156,14 @@ LABEL = re.compile(
 
 
 _SPOKEN_LEAD = re.compile(
-    r"^(?:(?:okay|ok|alright|all right|so|and|now|well|next up|then|from there|from here|after that)[,\s]+)*"
+    r"^(?:(?:okay|ok|alright|all right|so|and|now|well|next up|then|from there|from here|after that|first|"
+    r"next|finally)[,\s]+)*"
     r"(?:(?:what\s+)?(?:we're|we are|you're|you are|i'm|i am|we'll|you'll)\s+(?:gonna|going to|want to|wanna)\s+"
     r"(?:do\s+(?:first|next|now\s+)?\s*is\s+)?|what i (?:like|want|love) to do (?:here |next |now )?is\s+|"
-    r"i (?:want|would like|'d like) you to\s+|go ahead and\s+|let's\s+|let us\s+)(?:just\s+)?",
+    r"i (?:want|would like|'d like) you to\s+|go ahead and\s+|let's\s+|let us\s+"
+    # "we will inhale for a count of four" (not "you will feel…")
+    r"|(?:we|you)(?:'ll|\s+will)\s+(?:now\s+|then\s+|gently\s+|slowly\s+)?"
+    r"(?!(?:be|feel|notice|need|find|have|see|get|want|probably|likely|also|start to)\b))(?:just\s+)?",
     re.IGNORECASE,
 )
 
@@ -175,6 +179,7 @@ ADVICE_LABEL = re.compile(
 
 
 _DONT = re.compile(r"^\W*(?:do not|don't|dont|never|avoid)\b", re.IGNORECASE)
+_SPEAKER = re.compile(r"^\W*(?:let me|allow me)\b", re.IGNORECASE)
 _DOSE_WORDS = frozenset(
     [
         "hold",
@@ -240,8 +245,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
         return False
     if ADVICE_LABEL.match(stripped):
         return False  # "Tip: keep your nails short": advice, spoken where it stands, not timed
-    if _DONT.match(stripped) and not lexicon.find_durations(stripped):
-        return False  # "Do not force any position.": a caution
+    if (_DONT.match(stripped) or _SPEAKER.match(stripped)) and not lexicon.find_durations(stripped):
+        return False  # "Do not force any position.": a caution; "Let me explain…": the speaker
     dose = LABEL.match(stripped)
     if dose and _only_a_dose(stripped[dose.end() :]):
         return True  # "Couch stretch – 30 seconds / 5 deep breaths": a named exercise and its dose

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from voiceguide import lexicon
 from voiceguide.model import Step
-from voiceguide.parse.breath import FREE_BREATHING, Phase, mentions_breathing, pattern_of
+from voiceguide.parse.breath import FREE_BREATHING, Phase, mentions_breathing, pattern_of, said_once
 from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, untimed, with_breath
 from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, leading_verb, words_of
 from voiceguide.parse.units import Unit, hold_and_release, only_count
@@ -307,6 +307,9 @@ def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
             run.append(position)
             phases += unit.phases
             continue
+        if phases and bare_dosage(unit) and [d.value for d in unit.durations] == [phases[-1].seconds]:
+            run.append(position)  # "Hold for 4 seconds" then a badge, "4 seconds": the same phase said again
+            continue
         ahead = units[position + 1] if position + 1 < len(units) else None
         between = (
             phases
@@ -320,8 +323,8 @@ def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
         if not between:
             break
         run.append(position)
-    while run and not units[run[-1]].phases:
-        run.pop()
+    while run and not units[run[-1]].phases and not bare_dosage(units[run[-1]]):
+        run.pop()  # what only said how, after the last phase
     # Alternate-nostril breathing breathes through one side and then the other: each phase stays a
     # step of its own, said as it comes, since the side is what each one teaches.
     named = {side for p in [at, *run] for side in _breathed_through(units[p].text)}
@@ -342,8 +345,10 @@ def _breathed_through(text: str) -> set[str]:
 
 
 def _only_phases(unit: Unit) -> bool:
-    """Its times are all the counts of its breath phases ("Inhale for 4 seconds.")."""
-    return all(any(p.start <= d.start and d.end <= p.end for p in unit.phases) for d in unit.durations)
+    """Its times are all among its breath phases ("Inhale for 4 seconds.", "…out for a count of
+    eight, taking a count of eight to empty the lungs")."""
+    first, last = unit.phases[0].start, unit.phases[-1].end
+    return all(first <= d.start and d.end <= last for d in unit.durations)
 
 
 def add_phases(step: Step, unit: Unit, phases: list[Phase]) -> Step:
@@ -354,7 +359,7 @@ def add_phases(step: Step, unit: Unit, phases: list[Phase]) -> Step:
     pattern = pattern_of(phases)
     if pattern is None:
         return merged
-    told = sum(p.seconds for p in phases)
+    told = sum(p.seconds for p in said_once(phases))
     return replace(merged, breath=pattern, breath_from="text", seconds=max(told, sum(pattern)), seconds_from="text")
 
 

@@ -24,7 +24,7 @@ _BREATH_AS_VERB = re.compile(
 )
 _NOUN_BEFORE = re.compile(
     r"\b(?:a|an|the|your|my|one|each|every|another|this|that|deep|full|slow|long|big|short|next|last|first|"
-    r"final|single|calm|whole|held|of)\s+$",
+    r"final|single|calm|whole|held|of|release|releasing|hold|holding|catch|take|taking)\s+$",
     re.IGNORECASE,
 )
 MEND_FROM = 5  # shorter words are too easily another word ("fuli" is full, fall or fuel)
