@@ -72,3 +72,14 @@ def test_steps_join_what_only_times_the_step_before_and_copy_what_is_asked_again
 def test_sentences_drop_a_bullet_left_as_a_letter() -> None:
     said = [s for _, s in sentences("Sit tall. v Close the right nostril. iv Breathe in slowly.")]
     assert said == ["Sit tall.", "Close the right nostril.", "Breathe in slowly."]
+
+
+def test_structure_a_sentence_flush_under_a_list_starts_a_paragraph() -> None:
+    text = "- Shrug your shoulders 5 times\n- Roll your neck 3 times\nThen lie down and rest for a minute.\n"
+    assert [(b.kind, b.text) for b in blocks_of(text)] == [
+        ("item", "Shrug your shoulders 5 times"),
+        ("item", "Roll your neck 3 times"),
+        ("para", "Then lie down and rest for a minute."),
+    ]
+    dosed = "- Tuck your chin in\nSets: 2 | Reps: 8\n"
+    assert [b.kind for b in blocks_of(dosed)] == ["item"]

@@ -134,7 +134,7 @@ def blocks_of(text: str) -> list[Block]:
                 blocks.append(Block("heading", name.group("name").strip(), item[0][0], level=4))
                 item = [(item[0][0], name.group("rest")), *item[1:]]
                 first = name.group("rest")
-            if len(item) > 1 and _is_title_line(first) and len(first.split()) <= 8:
+            if len(item) > 1 and _is_title_line(first) and len(first.split()) <= 8 and not is_instruction(first, False):
                 # "1. Chin tuck" over an indented description: the first line names the step.
                 blocks.append(Block("heading", first.rstrip(":"), item[0][0], level=4))
                 item = item[1:]
@@ -242,6 +242,9 @@ def blocks_of(text: str) -> list[Block]:
             item, item_number = [], _item_number(numbered)
             continue
         cleaned = clean_inline(stripped)
+        if item and _after_the_list(item, line):
+            flush()  # "- Circle your wrists 10 times" then "Now sit down…" under it: the list has ended
+            item = None
         if item is not None and not (cleaned.endswith(":") and _is_title_line(cleaned)):
             item.append((number, stripped))  # a list item goes on until a blank line
             continue
@@ -253,6 +256,16 @@ def blocks_of(text: str) -> list[Block]:
         para.append((number, stripped))
     flush()
     return _cells_as_items(_headings_over_sub_steps(blocks))
+
+
+def _after_the_list(item: list[tuple[int, str]], line: str) -> bool:
+    """A line flush with the margin, starting a sentence, under an item that asked for something
+    whole: not the item's own words running on."""
+    last, text = clean_inline(item[-1][1]), clean_inline(line)
+    timed = lexicon.find_durations(text) or lexicon.find_repeat(text)
+    dose = lexicon.PRESCRIPTION.match(text) or (timed and not is_instruction(text, False))  # "Sets: 2 | Reps: 8"
+    flush_left = not line[:1].isspace() and line[:1].isupper() and text[-1:] in ".!?"
+    return flush_left and not dose and not _RUNS_ON.search(last) and is_instruction(clean_inline(item[0][1]), True)
 
 
 # A line that runs on into the next: it ends mid-phrase.
