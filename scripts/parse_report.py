@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 
 import yaml
@@ -72,9 +73,7 @@ def check(name: str) -> tuple[int, list[Miss]]:
                 want = int(item["count"])
                 found = step.repeat if step else None
                 if step and step.kind == "repeat":
-                    found = 1 + sum(1 for s in routine.steps if s.copy_of is not None and s.index > step.index) // max(
-                        1, len({s.copy_of for s in routine.steps if s.copy_of and s.index > step.index})
-                    )
+                    found = _performances(routine, step)
             elif aspect == "sides":
                 # "mirror" and "each" both mean the steps are done again on the other side;
                 # a mirror is also a switch: the listener hears the change of side either way.
@@ -96,6 +95,12 @@ def check(name: str) -> tuple[int, list[Miss]]:
             if found != want:
                 misses.append(Miss(name, aspect, item["line"], item["phrase"], want, found))
     return total, misses
+
+
+def _performances(routine: Routine, repeat: Step) -> int:
+    """How often the steps a "repeat" step copies are done: the copies of earlier steps right after it."""
+    run = list(takewhile(lambda s: s.copy_of is not None and s.copy_of < repeat.index, routine.steps[repeat.index :]))
+    return 1 + len(run) // max(1, len({s.copy_of for s in run}))
 
 
 def _followed_by_copy_after(routine: Routine, switch: Step) -> bool:

@@ -160,6 +160,7 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:a|an|one|another) (?P<unit>second|minute|hour)\b", "one"),
         (rf"\bcount(?:ing)? (?:slowly )?(?:to|of) (?P<a>{NUM})\b", "count"),
         (rf"\b(?:for )?(?:a )?count of (?P<a>{NUM})\b", "count"),
+        (r"\bhold\s*[:=]\s*(?P<a>\d+)\b(?!\s*(?:[-–]|reps?|sets?|times|x)\b)", "count"),  # a form's "Hold: 5": seconds
         # "hold for five breaths" times a hold; "take 30 deep breaths" counts breaths (find_repeat)
         (
             rf"\b(?:for|over|during) (?:another |about |around )?(?P<a>{NUM})(?:{_RANGE_SEP}{NUM})?"
@@ -538,14 +539,15 @@ _EACH = re.compile(
     re.IGNORECASE,
 )
 # "Sets: 3 | Reps: 10 | Hold: 5 sec | Sides: both": a handout's prescription for the exercise above it
+_FIELDS = r"sets?|reps?|repetitions|hold|time|duration|rest|sides?|daily|weekly|frequency|times (?:a|per) (?:day|week)"
 PRESCRIPTION = re.compile(
-    r"^(?:\s*(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?)\s*[:=]\s*[^|;:=]+?[|;,.]?)+\s*$",
+    rf"^(?:\s*(?:{_FIELDS})\s*[:=]\s*[^|;:=]+?[|;,.]?)+\s*$",
     re.IGNORECASE,
 )
 # The same with nothing but numbers and sides for values: timed and counted, so not read out.
 # ("Rest: lie flat for one minute." is a prescription to the parser, but it is said.)
 PRESCRIPTION_VALUES = re.compile(
-    r"^(?: ?(?:sets?|reps?|repetitions|hold|time|duration|rest|sides?) ?[:=] ?"
+    rf"^(?: ?(?:{_FIELDS}) ?[:=] ?"
     r"(?:[\d.,-]+ ?(?:seconds?|secs?|s|minutes?|mins?|m|x)?\.?|both|each|l ?(?:&|and|/) ?r)(?: ?[|;,.])?)+ ?$",
     re.IGNORECASE,
 )

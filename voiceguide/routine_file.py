@@ -54,7 +54,8 @@ def dumps(routine: Routine) -> str:
             del data["release"]
         original = by_index.get(step.copy_of) if step.copy_of is not None else None
         if original is not None and (original.seconds, original.seconds_from) == (step.seconds, step.seconds_from):
-            del data["seconds"], data["seconds_from"]  # it follows its original's, as --set makes it
+            data.pop("seconds", None)  # it follows its original's, as --set makes it
+            data.pop("seconds_from", None)
         sections[-1]["steps"].append(data)
     body = yaml.safe_dump(
         {"title": routine.title, "sections": sections}, sort_keys=False, allow_unicode=True, width=100

@@ -6,6 +6,7 @@ single unit becomes a step with its defaults.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from voiceguide import lexicon
@@ -65,6 +66,7 @@ class Draft:
     rule_listed: bool = False  # it has timed a list, which a paragraph after ends
     ruled: list[tuple[int, Rule]] = field(default_factory=list)  # steps the rule will time
     pending: list[tuple[list[int], str | None]] = field(default_factory=list)  # to mirror, with the part
+    dose_ahead: Unit | None = None  # "REPS: 10 | SETS: 3" under an exercise's name, before what to do
 
     def add(self, step: Step, unit: Unit | None = None) -> None:
         self.steps.append(step)
@@ -188,3 +190,30 @@ def title_from(source: str) -> str:
     if words and sum(c.isalpha() for c in stem) >= 4 and not re.fullmatch(r"[0-9a-f_\-]+", stem):
         return " ".join(words).capitalize()
     return "Guided routine"
+
+
+def again(b: Draft, positions: list[int], count: int, say: Callable[[int], str]) -> list[int]:
+    """After the "repeat" step just added, the steps at `positions` done `count` times in all,
+    each time announced; that step records the count. Returns the positions of what was added."""
+    b.steps[-1] = replace(b.steps[-1], kind="repeat", repeat=count, announce=say(2))
+    added = [len(b.steps) - 1]
+    for performance in range(2, count + 1):
+        for number, position in enumerate(positions):
+            announce = say(performance) if number == 0 and performance > 2 else None
+            b.steps.append(replace(b.steps[position], copy_of=position, announce=announce))
+            added.append(len(b.steps) - 1)
+    return added
+
+
+def do_sets(b: Draft, positions: list[int]) -> list[tuple[int, list[int]]]:
+    """The sets of the steps at `positions`: each step done again, set by set, each set
+    announced. Returns each step's position and what was added."""
+    added = []
+    for position in positions:
+        count = b.sets.pop(position, 1)
+        step = b.steps[position]
+        if count < 2:
+            continue
+        b.add(Step(step.text, "repeat", section=step.section, source_line=step.source_line))
+        added.append((position, again(b, [position], count, lexicon.ordinal_set)))
+    return added

@@ -240,6 +240,39 @@ def session_badge(b: Draft, unit: Unit) -> bool:
     return not b.seen_instruction and hold is not None and hold >= SESSION_BADGE and bare_dosage(unit)
 
 
+def dose_ahead(b: Draft, unit: Unit) -> bool:
+    """ "REPS: 10 | SETS: 3 | HOLD: 2" right under an exercise's name, before any of its steps:
+    kept until its section is told, then the dose of the section's last step."""
+    told = any(s.is_instruction and s.section == unit.section for s in b.steps)
+    if unit.section is None or told or not lexicon.PRESCRIPTION.match(unit.text):
+        return False
+    b.dose_ahead = unit
+    return True
+
+
+def give_dose_ahead(b: Draft) -> None:
+    """The dose said ahead, given to the last step of its section, or the last before the
+    other side is done: each side gets all of it."""
+    unit, b.dose_ahead = b.dose_ahead, None
+    if unit is None:
+        return
+    last = next(
+        (
+            p
+            for p in range(len(b.steps) - 1, -1, -1)
+            if b.steps[p].section == unit.section and b.steps[p].is_instruction and b.steps[p].copy_of is None
+        ),
+        None,
+    )
+    if last is None:
+        return
+    b.steps[last] = merge(b.steps[last], unit)
+    if unit.sets:
+        b.sets[last] = int(unit.sets.value)
+    if unit.side_cue and unit.side_cue.kind == "each":
+        b.pending.append(([last], unit.side_cue.part))
+
+
 def dose_rows(b: Draft, block: int | None) -> None:
     """ "Quad set  10 sec hold × 5 reps  Sit with your legs straight. Tighten the thigh…": a table
     row's dosage, said with its name, is the dosage of the exercise the row then describes."""

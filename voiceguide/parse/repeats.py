@@ -8,9 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from voiceguide import lexicon
 from voiceguide.model import Step
-from voiceguide.parse.draft import Draft
+from voiceguide.parse.draft import Draft, again, do_sets
 from voiceguide.parse.modifiers import is_modifier
 from voiceguide.parse.sides import mirror
 from voiceguide.parse.units import WHOLE, Unit, only_count
@@ -99,19 +98,6 @@ def repeat_rounds(b: Draft, unit: Unit, positions: list[int], say: Callable[[int
     again(b, positions, count, say)
 
 
-def again(b: Draft, positions: list[int], count: int, say: Callable[[int], str]) -> list[int]:
-    """After the "repeat" step just added, the steps at `positions` done `count` times in all,
-    each time announced; that step records the count. Returns the positions of what was added."""
-    b.steps[-1] = replace(b.steps[-1], kind="repeat", repeat=count, announce=say(2))
-    added = [len(b.steps) - 1]
-    for performance in range(2, count + 1):
-        for number, position in enumerate(positions):
-            announce = say(performance) if number == 0 and performance > 2 else None
-            b.steps.append(replace(b.steps[position], copy_of=position, announce=announce))
-            added.append(len(b.steps) - 1)
-    return added
-
-
 def round_of(n: int) -> str:
     return f"Round {n}."
 
@@ -121,15 +107,4 @@ def sets_of(b: Draft, block: int | None) -> list[tuple[int, list[int]]]:
     before the next step begins. Those of paragraph or item `block` that a rule or the table
     row may yet time wait. Returns each step's position and what was added."""
     waiting = {p for p, _ in b.ruled} | b.rows
-    done = [
-        (p, n) for p, n in sorted(b.sets.items()) if block is None or b.block_of.get(p) != block or p not in waiting
-    ]
-    added = []
-    for position, count in done:
-        del b.sets[position]
-        step = b.steps[position]
-        if count < 2:
-            continue
-        b.add(Step(step.text, "repeat", section=step.section, source_line=step.source_line))
-        added.append((position, again(b, [position], count, lexicon.ordinal_set)))
-    return added
+    return do_sets(b, [p for p in sorted(b.sets) if block is None or b.block_of.get(p) != block or p not in waiting])

@@ -203,7 +203,7 @@ def finish(b: Draft, block: int | None = None) -> None:
         _time_item(b, item, rule)
     dose_rows(b, block)
     for position, added in sets_of(b, block):  # what is done on each side is all of its sets
-        for scope, _ in b.pending:
+        for scope in (b.run, b.whole_run, *(scope for scope, _ in b.pending)):
             if position in scope:
                 scope.extend(added)
     for scope, part in b.pending:

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from voiceguide import lexicon
 from voiceguide.model import Step
-from voiceguide.parse.draft import Draft
+from voiceguide.parse.draft import Draft, do_sets
 from voiceguide.parse.grammar import words_of
 from voiceguide.parse.units import REPEAT_ONLY_WORDS, Unit
 
@@ -132,6 +132,9 @@ def mirror(
     if sided and not keep_unsided:
         scope = scope[scope.index(sided[0]) :]
     new_side = _name_sides(b, scope, new_side) or new_side
+    for position, added in do_sets(b, [p for p in scope if p in b.sets]):  # each side does all the sets
+        at = scope.index(position) + 1
+        scope[at:at] = added
     if not any(b.steps[p].is_instruction for p in scope):
         b.guesses.append((unit.line, None, f"“{cue.phrase}” switches sides, but nothing before it is done again there"))
     b.add(

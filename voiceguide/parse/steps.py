@@ -16,6 +16,8 @@ from voiceguide.parse.modifiers import (
     add_phases,
     bare_dosage,
     breath_run,
+    dose_ahead,
+    give_dose_ahead,
     merge,
     session_badge,
     time_the_last,
@@ -77,6 +79,7 @@ def _steps(units: list[Unit]) -> Draft:
     for at, unit in enumerate(units):
         b.guesses += [(unit.line, None, text) for text in unit.guesses]
         if unit.section != b.run_section:
+            give_dose_ahead(b)
             finish(b)
             b.run, b.run_section, b.side, b.part = [], unit.section, None, None
         previous = last_instruction(b)
@@ -87,6 +90,8 @@ def _steps(units: list[Unit]) -> Draft:
             and b.block_of.get(previous) == unit.block - 1
             and all(b.block_of.get(p) == unit.block for p in range(previous + 1, len(b.steps)))
         ) or _goes_on(b, unit, previous)
+        if dose_ahead(b, unit):
+            continue
         rounds = rounds_of_list(b, unit, previous)
         if rounds:
             finish(b)
@@ -151,6 +156,7 @@ def _steps(units: list[Unit]) -> Draft:
             )
             b.run, b.whole_run = [], []
         elif cue and (cue.kind == "mirror" or is_each_directive(unit)):
+            give_dose_ahead(b)
             same = [p for p in b.run if b.block_of.get(p) == unit.block]
             if WHOLE.search(unit.text) and b.whole_run:
                 # "do the whole thing again on the left leg" reaches back across sections, all of
@@ -162,6 +168,7 @@ def _steps(units: list[Unit]) -> Draft:
             else:
                 mirror(b, unit, cue)
         elif cue and cue.kind == "switch" and does_again(unit, cue, units[at + 1 :]):
+            give_dose_ahead(b)
             mirror(b, unit, cue)
         elif cue and cue.kind == "switch":
             b.saved_run = b.run
@@ -192,5 +199,6 @@ def _steps(units: list[Unit]) -> Draft:
             if b.rule is not None and unit.block != b.rule_block and not aside:  # not the advice told with it
                 b.ruled.append((len(b.steps) - 1, b.rule))
                 b.rule_listed = b.rule_listed or unit.from_list
+    give_dose_ahead(b)
     finish(b)
     return b

@@ -94,15 +94,18 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
     text = _GLUED.sub(r"\1. ", text)  # a page's "4 secondsHold for 4 seconds": a badge, then a title
+    text = _GLUED_FIELD.sub(" | ", text)  # an exported sheet's "REPS: 10SETS: 3HOLD: 2"
     return "\n".join(_QUOTE.sub("", line) for line in text.split("\n"))
 
 
+_GLUED_FIELD = re.compile(r"(?<=\d)(?=(?:reps|sets|hold|daily|weekly|rest|sides?|duration|frequency)\s*:)", re.I)
 _GLUED = re.compile(r"\b(seconds|secs|minutes|mins|times|reps|breaths)(?=[A-Z][a-z])")
 
 
 def _title_case(text: str) -> bool:
     """'Evening Foot Care' or 'Benefits:' rather than 'Sit down and relax'."""
-    long_words = [w for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 4]
+    words = re.findall(r"[A-Za-z]+", text)
+    long_words = [w for w in words if len(w) >= 4] or [w for w in words if len(w) >= 2]  # "Tip", "Rest"
     capitals = sum(w[0].isupper() for w in long_words)
     return text.endswith(":") or (bool(long_words) and capitals >= max(1, round(0.6 * len(long_words) + 0.01)))
 

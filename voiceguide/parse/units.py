@@ -128,7 +128,7 @@ def _split_directive(text: str, cue: lexicon.SideCue) -> list[str]:
 
 _GENERIC_HEADING = re.compile(
     r"^(?:how to(?: do it| do this| use it)?|steps?|the steps|instructions|method|directions|what to do|"
-    r"technique|the routine|the practice|procedure)$",
+    r"technique|the routine|the practice|procedure|set-?up|set up|(?:the )?movement|starting position|action)$",
     re.IGNORECASE,
 )
 
