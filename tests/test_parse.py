@@ -680,3 +680,13 @@ def test_a_teacher_saying_what_we_will_do_is_telling_it() -> None:
     )
     steps = parse_text(text, "x.txt").steps
     assert [(s.kind, s.breath) for s in steps] == [("intro", None), ("breath", (4, 4, 6))]
+
+
+def test_a_badge_that_restates_the_steps_time_is_not_a_hold_of_its_own() -> None:
+    text = (
+        "Breathe in for 5 seconds\nBreathe out for 5 seconds\nKeep going for 2-3 minutes\n"
+        "Go on with the rhythm. It gets easier the longer you practise.\n2-3 minutes\n"
+    )
+    steps = parse_text(text, "x.txt").steps
+    assert [s.seconds for s in steps if s.is_hold] == [10]
+    assert not any(s.seconds >= 60 for s in steps)

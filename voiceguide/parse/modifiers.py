@@ -231,6 +231,16 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     return True
 
 
+def restated(b: Draft, unit: Unit) -> bool:
+    """A page's badge under a step that already says it ("Repeat for 4-10 minutes" / "Continue
+    the cycle." / "4-10 minutes"): said and timed once."""
+    if not b.steps or b.steps[-1].is_instruction or not b.steps[-1].text.endswith((".", "!")):
+        return False  # a badge under a description ("Lifting the head off the wall") times it
+    recent = [s for s in b.steps[-3:] if s.is_instruction and s.section == unit.section]
+    phrases = [f.phrase.lower() for f in unit.durations]
+    return bool(phrases) and any(all(p in s.text.lower() for p in phrases) for s in recent)
+
+
 SESSION_BADGE = 120.0  # seconds: a bare time this long before any instruction is the session's
 
 

@@ -19,6 +19,7 @@ from voiceguide.parse.modifiers import (
     dose_ahead,
     give_dose_ahead,
     merge,
+    restated,
     session_badge,
     time_the_last,
     times_previous,
@@ -123,7 +124,7 @@ def _steps(units: list[Unit]) -> Draft:
             b.add(Step(text=unit.text, kind="intro", section=unit.section, source_line=unit.line), unit)
             b.guesses.append((unit.line, len(b.steps) - 1, f"“{unit.text}” read as how long the session lasts"))
             continue
-        if bare_dosage(unit) and time_the_last(b, unit):
+        if bare_dosage(unit) and (restated(b, unit) or time_the_last(b, unit)):
             continue
         copies = unit.step_range or (unit.side_cue and unit.side_cue.kind != "each")
         finish(b, None if copies else unit.block)  # what follows is a step of its own; copies of finished ones
