@@ -237,14 +237,25 @@ def script(routine: Routine, options: Options) -> Iterator[Cue]:
 
 def _say_text(text: str, step: int) -> Iterator[Cue]:
     first = True
+    before = ""
     for _, sentence in sentences(text):
         said = speakable(sentence)
-        if not said.strip(" .,;:!?…-–—") or lexicon.PRESCRIPTION_VALUES.match(said):
-            continue  # a stage direction, or a handout's "Hold: 30 s  Reps: 3": timed, not read out
+        if not said.strip(" .,;:!?…-–—") or lexicon.PRESCRIPTION_VALUES.match(said) or _said_already(said, before):
+            continue  # a stage direction, a handout's "Hold: 30 s  Reps: 3" or a badge: timed, not read out
+        before += f" {said.lower()}"
         if not first:
             yield Pause(SENTENCE_GAP, step)
         yield Say(said, step)
         first = False
+
+
+def _said_already(sentence: str, before: str) -> bool:
+    """A page's badge ("4 seconds.") under the line that says it ("Inhale for 4 seconds")."""
+    found = lexicon.find_durations(sentence)
+    rest = sentence.lower()
+    for duration in found:
+        rest = rest.replace(duration.phrase.lower(), " ")
+    return bool(found) and not re.search(r"\w", rest) and all(d.phrase.lower() in before for d in found)
 
 
 def _perform(step: Step, options: Options, bells: bool) -> Iterator[Cue]:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from voiceguide import lexicon
 from voiceguide.model import Step
 from voiceguide.parse.breath import FREE_BREATHING, Phase, mentions_breathing, pattern_of, said_once
-from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, untimed, with_breath
+from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, joined, untimed, with_breath
 from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, leading_verb, words_of
 from voiceguide.parse.units import Unit, hold_and_release, only_count
 
@@ -204,7 +204,7 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     seconds = hold if hold is not None else counted_seconds(repeat)
     timed = replace(
         step,
-        text=f"{step.text} {unit.text}",
+        text=joined(step.text, unit.text),
         kind=kind,
         seconds=seconds,
         seconds_from="text" if hold is not None else "default",
@@ -231,14 +231,24 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
     return True
 
 
-def restated(b: Draft, unit: Unit) -> bool:
+def restated(b: Draft, unit: Unit) -> int | None:
     """A page's badge under a step that already says it ("Repeat for 4-10 minutes" / "Continue
-    the cycle." / "4-10 minutes"): said and timed once."""
+    the cycle." / "4-10 minutes"): the step that said it, timed once."""
     if not b.steps or b.steps[-1].is_instruction or not b.steps[-1].text.endswith((".", "!")):
-        return False  # a badge under a description ("Lifting the head off the wall") times it
-    recent = [s for s in b.steps[-3:] if s.is_instruction and s.section == unit.section]
+        return None  # a badge under a description ("Lifting the head off the wall") times it
     phrases = [f.phrase.lower() for f in unit.durations]
-    return bool(phrases) and any(all(p in s.text.lower() for p in phrases) for s in recent)
+    recent = range(len(b.steps) - 1, max(-1, len(b.steps) - 4), -1)
+    return next(
+        (
+            p
+            for p in recent
+            if phrases
+            and b.steps[p].is_instruction
+            and b.steps[p].section == unit.section
+            and all(phrase in b.steps[p].text.lower() for phrase in phrases)
+        ),
+        None,
+    )
 
 
 SESSION_BADGE = 120.0  # seconds: a bare time this long before any instruction is the session's
@@ -328,7 +338,7 @@ def _time_both_sides(b: Draft, unit: Unit, last: int) -> bool:
         step = b.steps[position]
         said = unit.text if step.copy_of is None else lexicon.mirror_text(unit.text)
         told = position in (originals[0], copies[0])  # said once on each side, timing every step
-        timed = replace(step, text=f"{step.text} {said}" if told else step.text, seconds=hold, seconds_from="text")
+        timed = replace(step, text=joined(step.text, said) if told else step.text, seconds=hold, seconds_from="text")
         b.steps[position] = with_breath(timed, unit)
     return True
 
@@ -398,7 +408,7 @@ def add_phases(step: Step, unit: Unit, phases: list[Phase]) -> Step:
     """ "Inhale for 4." "Hold for 7." "Exhale for 8.": one breathing step paced 4-7-8, as long as
     the phases told."""
     phases.extend(unit.phases)
-    merged = replace(step, text=f"{step.text} {unit.text}", kind="breath")
+    merged = replace(step, text=joined(step.text, unit.text), kind="breath")
     pattern = pattern_of(phases)
     if pattern is None:
         return merged
@@ -447,7 +457,7 @@ def _names_movement(unit: Unit) -> bool:
 
 def merge(step: Step, unit: Unit) -> Step:
     """The instruction before, timed, repeated or given breathing by a modifier sentence."""
-    merged = replace(step, text=f"{step.text} {unit.text}")
+    merged = replace(step, text=joined(step.text, unit.text))
     hold, release = hold_and_release(unit, alone=False)
     one_cycle = step.kind == "breath" and step.breath is not None and step.seconds == sum(step.breath)
     if hold is not None and one_cycle and not unit.repeat and step.repeat == 1:

@@ -9,7 +9,16 @@ from dataclasses import replace
 
 from voiceguide import lexicon
 from voiceguide.model import Routine, Step
-from voiceguide.parse.draft import Draft, as_sentence, guessed, instruction, last_instruction, number_steps, title_from
+from voiceguide.parse.draft import (
+    Draft,
+    as_sentence,
+    guessed,
+    instruction,
+    joined,
+    last_instruction,
+    number_steps,
+    title_from,
+)
 from voiceguide.parse.grammar import words_of
 from voiceguide.parse.modifiers import (
     accompanies,
@@ -124,7 +133,11 @@ def _steps(units: list[Unit]) -> Draft:
             b.add(Step(text=unit.text, kind="intro", section=unit.section, source_line=unit.line), unit)
             b.guesses.append((unit.line, len(b.steps) - 1, f"“{unit.text}” read as how long the session lasts"))
             continue
-        if bare_dosage(unit) and (restated(b, unit) or time_the_last(b, unit)):
+        said = restated(b, unit) if bare_dosage(unit) else None
+        if said is not None:
+            b.steps[said] = replace(b.steps[said], text=joined(b.steps[said].text, unit.text))  # not said twice
+            continue
+        if bare_dosage(unit) and time_the_last(b, unit):
             continue
         copies = unit.step_range or (unit.side_cue and unit.side_cue.kind != "each")
         finish(b, None if copies else unit.block)  # what follows is a step of its own; copies of finished ones
