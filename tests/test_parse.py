@@ -690,3 +690,20 @@ def test_a_badge_that_restates_the_steps_time_is_not_a_hold_of_its_own() -> None
     steps = parse_text(text, "x.txt").steps
     assert [s.seconds for s in steps if s.is_hold] == [10]
     assert not any(s.seconds >= 60 for s in steps)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sit quietly and practise it for 6 to 8 minutes, two or three times a day.",
+        "Rub the spot at least 5 minutes a day, or ideally for 15 minutes if you have the time.",
+        "Keep going as long as it feels good, but aim for 3 minutes.",
+    ],
+)
+def test_how_long_to_practise_each_day_or_in_all_is_not_a_hold(text: str) -> None:
+    assert not [s.seconds for s in parse_text(text, "x.txt").steps if s.seconds >= 60]
+
+
+def test_a_press_said_with_how_often_a_day_keeps_its_time() -> None:
+    steps = parse_text("Press the point for 2 minutes three times a day.", "x.txt").steps
+    assert [(s.kind, s.seconds) for s in steps] == [("press", 120)]

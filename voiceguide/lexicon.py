@@ -234,13 +234,25 @@ def _duration_value(match: re.Match[str], how: str) -> float | None:
 
 def _is_frequency(text: str, end: int) -> bool:
     """'10 minutes a day' or 'for 2 weeks' is advice about a habit, not a hold."""
-    rest = text[end : end + 24].lower()
+    rest = text[end : end + 40].lower()
     # "5 minutes before bed": when, not how long
     return bool(
         re.match(r"\s*(?:a|per|each|every) (?:day|night|week|morning|evening)", rest)
+        or _OR_DAILY.search(text[max(0, end - 90) : end])  # "10 minutes a day, but preferably 25 minutes"
         or re.match(r"\s*(?:throughout|during|through|over) the (?:day|week|evening)|\s*all day", rest)
         or re.match(r"\s*(?:before|after) (?:bed|bedtime|sleep|sleeping|meals?|eating|a meal|work|training)\b", rest)
     )
+
+
+# How often a day, right after a time: "… for 5 to 10 minutes, about 3 to 4 times a day"
+TIMES_A_DAY = re.compile(
+    r",?\s*(?:about |around |roughly |up to )?(?:\w+ (?:to|or) |\d+\s*[-–]\s*)?(?:\w+ times|once|twice) "
+    r"(?:a|per|each|every) (?:day|week)\b",
+    re.IGNORECASE,
+)
+_OR_DAILY = re.compile(
+    r"\b(?:a|per) (?:day|week)\b,?\s+(?:but|or)\s+(?:\w+\s+){0,2}(?:for\s+)?(?:about\s+)?\S+\s+\S+$", re.IGNORECASE
+)
 
 
 # "every 20 minutes", "within 10 min of your run", "this 5-minute routine": how often, when, or

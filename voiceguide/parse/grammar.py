@@ -515,8 +515,13 @@ SESSION_FROM = 30 * 60.0  # seconds: a longer time is how long a practice goes o
 def lasts_the_session(text: str, found: lexicon.Found) -> bool:
     """A time that says how long the session, the setting or a later goal lasts. A press or a
     hold that long stays one, to be refused as a likely slip ("Press the point for 3 hours")."""
-    if found.value > SESSION_FROM and kind_of(text) not in ("press", "massage", "hold"):
+    timed = kind_of(text) in ("press", "massage", "hold")
+    if found.value > SESSION_FROM and not timed:
         return True
+    if found.value >= 60 and not timed and lexicon.TIMES_A_DAY.match(text, found.end):
+        return True  # "Practise this for 5 to 10 minutes, 3 to 4 times a day." (not "Press for 2 minutes twice a day")
+    if found.value >= 120 and not timed and _GOAL_BEFORE.search(text[max(0, found.start - 30) : found.start]):
+        return True  # "Stay as long as you like, but aim for 4 minutes."
     if _SESSION_AFTER.match(text, found.end):
         return True
     if _UNTIL_EFFECT.match(text, found.end) and _TAKES_BEFORE.search(text[: found.start]):
@@ -524,6 +529,9 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
     return bool(_SESSION_BEFORE.search(text[max(0, found.start - 80) : found.start]))
 
 
+_GOAL_BEFORE = re.compile(
+    r"\b(?:aim(?:ing)?|try(?:ing)?|shoot(?:ing)?)\s+for\s+(?:about\s+|around\s+|at least\s+)?$", re.I
+)
 # What follows a time that is the whole session's: "Spend 10 minutes on this routine."
 _SESSION_AFTER = re.compile(
     r"\s+(?:on|for|doing|with)\s+(?:this|the|your)\s+(?:whole\s+|entire\s+|full\s+)?(?:\w+\s+)?"

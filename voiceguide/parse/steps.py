@@ -133,9 +133,9 @@ def _steps(units: list[Unit]) -> Draft:
             b.add(Step(text=unit.text, kind="intro", section=unit.section, source_line=unit.line), unit)
             b.guesses.append((unit.line, len(b.steps) - 1, f"“{unit.text}” read as how long the session lasts"))
             continue
-        said = restated(b, unit) if bare_dosage(unit) else None
-        if said is not None:
-            b.steps[said] = replace(b.steps[said], text=joined(b.steps[said].text, unit.text))  # not said twice
+        told = restated(b, unit) if bare_dosage(unit) else None
+        if told is not None:
+            b.steps[told] = replace(b.steps[told], text=joined(b.steps[told].text, unit.text))  # not said twice
             continue
         if bare_dosage(unit) and time_the_last(b, unit):
             continue
