@@ -707,3 +707,16 @@ def test_how_long_to_practise_each_day_or_in_all_is_not_a_hold(text: str) -> Non
 def test_a_press_said_with_how_often_a_day_keeps_its_time() -> None:
     steps = parse_text("Press the point for 2 minutes three times a day.", "x.txt").steps
     assert [(s.kind, s.seconds) for s in steps] == [("press", 120)]
+
+
+def test_the_writers_own_story_is_not_a_step_and_a_line_ending_in_a_colon_introduces_the_lines_under_it() -> None:
+    text = (
+        "I do this one most evenings. After it I always sleep better.\n"
+        "Here is the version I like best:\n"
+        "Breathe in for a count of 3.\n"
+        "Hold for a count of 3.\n"
+        "Breathe out for a count of 6.\n"
+        "Repeat, say, eight times.\n"
+    )
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.kind, s.breath, s.repeat) for s in steps if s.is_instruction] == [("breath", (3, 3, 6), 8)]

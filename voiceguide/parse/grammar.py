@@ -257,6 +257,8 @@ def is_instruction(text: str, from_list: bool) -> bool:
         return True  # "Now begin coherent breathing: 5.5 seconds in, 5.5 seconds out"
     stripped = LABEL.sub("", stripped)
     words = words_of(stripped) or words
+    if _FIRST_PERSON.match(stripped) and not (lexicon.find_durations(stripped) or lexicon.find_repeat(stripped)):
+        return False  # "I practice them occasionally.", "After a session I usually feel…": the writer's own
     lead = [w for w in words if w not in FILLER and not _adverb(w)] or words  # "Tightly screw up the eyes"
     first = lead[0]
     if (first in IMPERATIVE or words[0] in IMPERATIVE) and not _SUBJECT_FIRST.match(stripped):
@@ -287,6 +289,12 @@ def is_instruction(text: str, from_list: bool) -> bool:
     return looks_verb and (addressed or from_list)
 
 
+# The writer telling of themselves within the first few words; not "I want you to…" nor "as I count"
+_FIRST_PERSON = re.compile(
+    r"^\W*(?:(?!(?:while|as|until|and|when|if|before|whilst|so|then)\b)[A-Za-z']+[\s,]+){0,4}?(?-i:I)\s+"
+    r"(?!(?:want|would|'d|invite|ask|encourage|recommend|suggest)\b)",
+    re.IGNORECASE,
+)
 # "Tense muscles are a common reaction", "Press points can be sore": a noun phrase and its verb,
 # not an imperative
 _SUBJECT_FIRST = re.compile(

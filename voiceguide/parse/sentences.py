@@ -13,6 +13,7 @@ from voiceguide import lexicon
 # small roman (". iv Breathe deeply") goes with the end.
 _SENTENCE_END = re.compile(
     r"(?<=[.!?])[\"”’)\]]?\s+(?:(?:[vqoüØ§•▪■►❖➢✓]|[ivx]{1,5}[.)]?)\s+)?(?=[\"“(]?[A-Z0-9])|(?<=…)[\"”’)\]]?\s+(?=[\"“(]?[A-Z])"
+    r"|(?<=:)\n(?=[A-Z])"  # a line that introduces the lines under it
 )
 
 

@@ -436,7 +436,10 @@ def _join(lines: list[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...
             continue
         if parts:
             length += 1
+            # "…some are even simpler:" over "Inhale for a count of 5.": the lines under it are sentences
+            ends_intro = parts[-1].endswith(":") and len(parts[-1].split()) >= 4 and cleaned[:1].isupper()
+            parts[-1] += "\n" if ends_intro else " "
         offsets.append((length, number))
         parts.append(cleaned)
         length += len(cleaned)
-    return " ".join(parts), tuple(offsets)
+    return "".join(parts), tuple(offsets)
