@@ -720,3 +720,17 @@ def test_the_writers_own_story_is_not_a_step_and_a_line_ending_in_a_colon_introd
     )
     steps = parse_text(text, "x.txt").steps
     assert [(s.kind, s.breath, s.repeat) for s in steps if s.is_instruction] == [("breath", (3, 3, 6), 8)]
+
+
+def test_a_breath_told_across_items_with_remarks_between_is_one_paced_breath() -> None:
+    text = (
+        "1. Rest one hand on your belly.\n"
+        "2. Breathe in through your nose while you count to four. Your belly should lift.\n"
+        "   The other hand stays still.\n"
+        "3. Pause briefly, then breathe out through your mouth, counting to six. Feel the belly sink as you exhale.\n"
+        "4. Go on with this pattern of slow breathing for three minutes.\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    breath = [s for s in steps if s.breath_from == "text"]
+    assert [(s.breath, s.repeat) for s in breath] == [((4, 6), 18)]
+    assert "sink as you exhale" in breath[0].text

@@ -123,6 +123,8 @@ def is_modifier(unit: Unit) -> bool:
         head = words_of(LABEL.sub("", unit.text[: unit.durations[0].start]))
         if FREE_BREATHING.search(" ".join(head)):
             return False  # "Then breathe normally for a minute.": the paced breath is over
+        if _REPEAT_HEAD.match(unit.text[: unit.durations[0].start]):
+            return True  # "Continue this pattern of rhythmic breathing for five minutes."
         rest = [w for w in head if w not in FILLER and w not in _BARE_OBJECT]
         return (
             len(rest) <= 2
@@ -148,9 +150,11 @@ _TIMING_LABEL = re.compile(
 
 _REPEAT_HEAD = re.compile(
     r"^\s*(?:(?:then|now|and|i)\s+)*(?:(?:inhale|breathe in|breathe) again,?\s+and\s+)?"
-    r"(?:repeat|do|perform|complete|aim for|try|continue)\b"
+    r"(?:repeat|do|perform|complete|aim for|try|continue|keep(?: going| doing| up)?|carry on(?: with)?|"
+    r"go on(?: with)?)\b"
     r"(?:\s+(?:this|it|that|the same|the whole|the|this whole)"
-    r"(?:\s+(?:cycle|sequence|pattern|round|exercise|breath|breathing|thing|steps?|movement|stretch))?)?"
+    r"(?:\s+(?:cycle|sequence|pattern|round|exercise|breath|breathing|thing|steps?|movement|stretch)"
+    r"(?:\s+of\s+(?:\w+\s+)?(?:breathing|breaths?))?)?)?"  # "this pattern of rhythmic breathing"
     r"\s*(?:for\s*)?$",
     re.IGNORECASE,
 )
@@ -363,25 +367,37 @@ def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
         if phases and bare_dosage(unit) and [d.value for d in unit.durations] == [phases[-1].seconds]:
             run.append(position)  # "Hold for 4 seconds" then a badge, "4 seconds": the same phase said again
             continue
-        ahead = units[position + 1] if position + 1 < len(units) else None
-        between = (
-            phases
-            and pattern_of(phases) is None
-            and unit.instruction
-            and not unit.durations
-            and ahead is not None
-            and ahead.phases
-            and ahead.block - unit.block <= 1
-        )
-        if not between:
+        if not (pattern_of(phases) is None and _phase_ahead(units, position)):
             break
         run.append(position)
     while run and not units[run[-1]].phases and not bare_dosage(units[run[-1]]):
         run.pop()  # what only said how, after the last phase
+    last = run[-1] if run else at
+    for position in range(last + 1, min(last + 3, len(units))):
+        unit = units[position]  # "Your stomach should fall as you exhale.": what the last phase feels like
+        said = unit.block == units[last].block and not (unit.durations or unit.repeat or unit.phases)
+        if not said or not mentions_breathing(unit.text) or FREE_BREATHING.search(unit.text):
+            break
+        run.append(position)
     # Alternate-nostril breathing breathes through one side and then the other: each phase stays a
     # step of its own, said as it comes, since the side is what each one teaches.
     named = {side for p in [at, *run] for side in _breathed_through(units[p].text)}
     return run if pattern_of(phases) is not None and len(named) < 2 else []
+
+
+def _phase_ahead(units: list[Unit], at: int) -> bool:
+    """What is said between two phases of a breath ("Keep your shoulders relaxed.", "The hand on
+    your chest should not move.", "1… 2… 3…"): a few sentences with no time of their own, then the
+    next phase, in the same or the next paragraph."""
+    for position in range(at, min(at + 5, len(units))):
+        unit, before = units[position], units[position - 1]
+        if unit.section != before.section or unit.block - before.block > 1 or unit.repeat or unit.step_range:
+            return False
+        if unit.phases:
+            return position > at
+        if unit.durations:
+            return False
+    return False
 
 
 _CLOSED = re.compile(r"\b(?:clos|block|cover|press|pinch|shut|seal)\w*\s+(?:off\s+)?(?:your|the)\s+$", re.IGNORECASE)
