@@ -734,3 +734,28 @@ def test_a_breath_told_across_items_with_remarks_between_is_one_paced_breath() -
     breath = [s for s in steps if s.breath_from == "text"]
     assert [(s.breath, s.repeat) for s in breath] == [((4, 6), 18)]
     assert "sink as you exhale" in breath[0].text
+
+
+def test_a_breath_with_its_count_spelled_out_under_each_phase() -> None:
+    text = (
+        "1. Take a slow, full breath over a 4 count. Let it fill your belly first.\n"
+        "   1… 2… 3… 4…\n"
+        "2. Hold the breath for just a second.\n"
+        "3. Let the air go over a 6 count.\n"
+        "   1… 2… 3… 4… 5… 6…\n"
+        "4. Try doing this for 5 rounds.\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.kind, s.breath, s.repeat) for s in steps] == [("breath", (4, 1, 6), 5)]
+
+
+def test_a_warm_up_breath_then_the_numbered_breath_are_two_breaths() -> None:
+    text = (
+        "First take an easy breath in for about 3 seconds and out for 3 seconds.\n\n"
+        "1. Breathe in through your nose for 4 seconds.\n"
+        "2. Hold your breath for 7 seconds.\n"
+        "3. Breathe out for 8 seconds. Keep your lips soft. As you breathe out for the 8 seconds, let it whoosh.\n"
+        "4. Try doing this for 3 rounds.\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.breath, s.repeat) for s in steps] == [((3, 3), 1), ((4, 7, 8), 3)]

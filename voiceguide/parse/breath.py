@@ -25,6 +25,7 @@ _IN = (
     r"inhal\w*\b(?<!inhaled)(?<!inhaling)|inhal(?:ed|ing)\b(?!\s+(?:breath|air))|in-?breaths?|breath(?:e|ing|es)?\s+in\b|draw(?:ing)?\s+(?:(?:the\s+)?air\s+)?in\b"
     r"|draw(?:ing)?\s+(?:a\s+)?(?:slow\s+|deep\s+|full\s+)?breath"
     r"|inspir(?:e|es|ing|ation)\b|in\s+(?:duration|phase|count)"
+    r"|tak(?:e|ing)\s+(?:in\s+)?(?:a|one)\s+(?:[a-z]+,?\s+){0,2}breath\b(?!\s+out)"  # "take a deep, slow breath"
     r"|breath(?:e|ing|es)?\s+(?:(?!out\b)\w+\s+)?through\s+(?:your|the)\s+nose\b"  # in, unless told out
 )
 _HOLD = (
@@ -35,7 +36,7 @@ _HOLD = (
 )
 _OUT = (
     r"exhal\w*\b(?<!exhaled)(?<!exhaling)|exhal(?:ed|ing)\b(?!\s+(?:breath|air))|out-?breaths?|breath(?:e|ing|es)?\s+out\b|let(?:ting)?\s+(?:it|the\s+breath|the\s+air|your\s+breath|"
-    r"all\s+(?:of\s+)?the\s+air)(?:\s+\w+)?\s+out\b|blow(?:ing)?\s+(?:it\s+|the\s+air\s+)?out\b"
+    r"all\s+(?:of\s+)?the\s+air)(?:\s+\w+)?\s+(?:out|go)\b|blow(?:ing)?\s+(?:it\s+|the\s+air\s+)?out\b"
     r"|releas(?:e|ing)\s+(?:the\s+|your\s+)?breath|expel\w*|expir(?:e|es|ing|ation)\b|out\s+(?:duration|phase|count)"
 )
 # "In, one, two", "and out for 7", "out… 2, 3, 4": the bare word, where it starts a phrase
@@ -59,7 +60,8 @@ _SEQUENCE = (
 _COUNT = re.compile(
     rf"{_SEQUENCE}"
     rf"|(?<!per )(?<!every )(?P<n>{NUM}){_NOT_A_COUNT}(?P<unit>{_COUNTED})?"
-    r"|(?P<rel>twice|double|two times|three times|half)\s+(?:that|the|as\s+long|as\s+much|its|the\s+length)",
+    r"|(?P<rel>twice|double|two times|three times|half)\s+(?:that|the|as\s+long|as\s+much|its|the\s+length)"
+    r"|(?P<one>(?<=for )(?:just |only )?a (?:single )?second)\b",  # "hold your breath for just a second"
     re.IGNORECASE,
 )
 _COUNT_TO = re.compile(r"(?:\bcount(?:ing)?\s+(?:up\s+)?(?:to|of)|(?:,|\band)\s+to)\s+$", re.IGNORECASE)
@@ -99,6 +101,8 @@ def _count_value(match: re.Match[str]) -> float | str | None:
         return number(re.findall(r"\w+", match.group("seq"))[-1])
     if match.group("rel"):
         return match.group("rel").lower()
+    if match.group("one"):
+        return 1.0
     return number(match.group("n"))
 
 

@@ -151,7 +151,7 @@ _TIMING_LABEL = re.compile(
 _REPEAT_HEAD = re.compile(
     r"^\s*(?:(?:then|now|and|i)\s+)*(?:(?:inhale|breathe in|breathe) again,?\s+and\s+)?"
     r"(?:repeat|do|perform|complete|aim for|try|continue|keep(?: going| doing| up)?|carry on(?: with)?|"
-    r"go on(?: with)?)\b"
+    r"go on(?: with)?)\b(?:\s+doing)?"
     r"(?:\s+(?:this|it|that|the same|the whole|the|this whole)"
     r"(?:\s+(?:cycle|sequence|pattern|round|exercise|breath|breathing|thing|steps?|movement|stretch)"
     r"(?:\s+of\s+(?:\w+\s+)?(?:breathing|breaths?))?)?)?"  # "this pattern of rhythmic breathing"
@@ -361,22 +361,30 @@ def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
         if unit.section != before.section or unit.block - before.block > 1 or unit.repeat or unit.step_range:
             break
         if unit.phases and _only_phases(unit):
+            if pattern_of(phases) is not None and unit.phases[0].kind == "in" and phases[-1].kind != "in":
+                break  # a whole breath told, then the steps of another
             run.append(position)
             phases += unit.phases
             continue
         if phases and bare_dosage(unit) and [d.value for d in unit.durations] == [phases[-1].seconds]:
             run.append(position)  # "Hold for 4 seconds" then a badge, "4 seconds": the same phase said again
             continue
-        if not (pattern_of(phases) is None and _phase_ahead(units, position)):
+        ahead = _phase_ahead(units, position)
+        if ahead is None:
             break
+        first = ahead.phases[0]
+        if pattern_of(phases) is not None and (first.kind, first.seconds) != (phases[-1].kind, phases[-1].seconds):
+            break  # the breath is whole: what follows is not told inside it, unless the last phase is said again
         run.append(position)
     while run and not units[run[-1]].phases and not bare_dosage(units[run[-1]]):
         run.pop()  # what only said how, after the last phase
     last = run[-1] if run else at
     for position in range(last + 1, min(last + 3, len(units))):
         unit = units[position]  # "Your stomach should fall as you exhale.": what the last phase feels like
-        said = unit.block == units[last].block and not (unit.durations or unit.repeat or unit.phases)
-        if not said or not mentions_breathing(unit.text) or FREE_BREATHING.search(unit.text):
+        said = unit.block - units[last].block <= int(_SPOKEN_COUNT.match(unit.text) is not None)
+        said = said and not (unit.durations or unit.repeat or unit.phases)
+        felt = mentions_breathing(unit.text) and not FREE_BREATHING.search(unit.text)
+        if not said or not (felt or _SPOKEN_COUNT.match(unit.text)):
             break
         run.append(position)
     # Alternate-nostril breathing breathes through one side and then the other: each phase stays a
@@ -385,19 +393,22 @@ def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
     return run if pattern_of(phases) is not None and len(named) < 2 else []
 
 
-def _phase_ahead(units: list[Unit], at: int) -> bool:
+_SPOKEN_COUNT = re.compile(r"^[\W\d]*$")  # "1… 2… 3… 4… 5…", the count a page spells out under its phase
+
+
+def _phase_ahead(units: list[Unit], at: int) -> Unit | None:
     """What is said between two phases of a breath ("Keep your shoulders relaxed.", "The hand on
     your chest should not move.", "1… 2… 3…"): a few sentences with no time of their own, then the
-    next phase, in the same or the next paragraph."""
+    next phase, in the same or the next paragraph. Returns the unit that tells it."""
     for position in range(at, min(at + 5, len(units))):
         unit, before = units[position], units[position - 1]
         if unit.section != before.section or unit.block - before.block > 1 or unit.repeat or unit.step_range:
-            return False
+            return None
         if unit.phases:
-            return position > at
+            return unit if position > at else None
         if unit.durations:
-            return False
-    return False
+            return None
+    return None
 
 
 _CLOSED = re.compile(r"\b(?:clos|block|cover|press|pinch|shut|seal)\w*\s+(?:off\s+)?(?:your|the)\s+$", re.IGNORECASE)
