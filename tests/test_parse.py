@@ -759,3 +759,26 @@ def test_a_warm_up_breath_then_the_numbered_breath_are_two_breaths() -> None:
     )
     steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
     assert [(s.breath, s.repeat) for s in steps] == [((3, 3), 1), ((4, 7, 8), 3)]
+
+
+def test_a_breath_counted_aloud_with_pauses_then_repeated_at_least_a_number_of_times() -> None:
+    text = (
+        "1. Breathe in through your nose while counting: “1, … 2, … 3, … 4.”\n"
+        "2. Breathe out through your mouth to a count of six.\n"
+        "3. Repeat at least 5 times, or more if you have time.\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.breath, s.repeat) for s in steps] == [((4, 6), 5)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Start off with only 3 minutes of this.",
+        "Once that feels easy, add another two minutes the following week.",
+        "Do it twice a day for at least 5 minutes each time.",
+    ],
+)
+def test_how_long_the_practice_grows_or_lasts_is_not_a_hold(text: str) -> None:
+    routine = parse_text(f"Breathe in for 4 seconds and out for 6 seconds.\n\n{text}", "x.txt")
+    assert not [s.seconds for s in routine.steps if s.seconds >= 60]

@@ -158,7 +158,7 @@ _DURATION_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"\b(?P<a>{NUM}){_RANGE_SEP}(?P<b>{NUM})[- ]?{_UNIT}", "range"),
         (rf"(?<![\w.])(?P<a>{NUM})[- ]?{_UNIT}", "single"),
         (r"\b(?:a|an|one|another) (?P<unit>second|minute|hour)\b", "one"),
-        (rf"\bcount(?:ing)? (?:slowly )?(?:to|of) (?P<a>{NUM})\b", "count"),
+        (rf"\bcount(?:ing)? (?:slowly )?(?:to|of|till|until|up to) (?P<a>{NUM})\b", "count"),
         (rf"\b(?:for )?(?:a )?count of (?P<a>{NUM})\b", "count"),
         (r"\bhold\s*[:=]\s*(?P<a>\d+)\b(?!\s*(?:[-–]|reps?|sets?|times|x)\b)", "count"),  # a form's "Hold: 5": seconds
         # "hold for five breaths" times a hold; "take 30 deep breaths" counts breaths (find_repeat)
@@ -261,7 +261,8 @@ _WHEN_BEFORE = re.compile(
     r"\b(?:every|each|within|per|in the (?:first|last|next)|once every|after about|after)\s+(?:about\s+|other\s+)?$"
     r"|\b(?:times|once|twice|x)\s+(?:in|per|a|an|every)\s+(?:about\s+)?$"  # "3 times in 24 hours": how often
     # "5 times a day for 5 minutes": how long each time, said with how often
-    r"|\b(?:a|per|each|every)\s+(?:day|week|morning|evening|night)\s+for\s+(?:about\s+|around\s+)?$",
+    r"|\b(?:a|per|each|every)\s+(?:day|week|morning|evening|night)\s+for\s+"
+    r"(?:about\s+|around\s+|at least\s+|up to\s+|roughly\s+|approximately\s+)?$",
     re.IGNORECASE,
 )
 _LENGTH_OF = re.compile(

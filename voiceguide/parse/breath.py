@@ -54,7 +54,7 @@ _NOT_A_COUNT = (
     r"(?![.,]?\d)"
 )
 _SEQUENCE = (
-    r"(?P<seq>(?:one|two|1|2)(?:(?:\s*(?:,|…|\.\.\.|–|—|-)\s*|\s+)"
+    r"(?P<seq>(?:one|two|1|2)(?:(?:(?:\s*(?:,|…|\.\.\.|–|—|-)\s*)+|\s+)"
     r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b)+(?!\s*(?:minutes?|seconds?|times)))"
 )
 _COUNT = re.compile(
@@ -64,7 +64,7 @@ _COUNT = re.compile(
     r"|(?P<one>(?<=for )(?:just |only )?a (?:single )?second)\b",  # "hold your breath for just a second"
     re.IGNORECASE,
 )
-_COUNT_TO = re.compile(r"(?:\bcount(?:ing)?\s+(?:up\s+)?(?:to|of)|(?:,|\band)\s+to)\s+$", re.IGNORECASE)
+_COUNT_TO = re.compile(r"(?:\bcount(?:ing)?\s+(?:up\s+)?(?:to|of|till|until)|(?:,|\band)\s+to)\s+$", re.IGNORECASE)
 _RELATIVE = {"twice": 2.0, "double": 2.0, "two times": 2.0, "three times": 3.0, "half": 0.5}
 _CLAUSE_END = re.compile(r"[.;!?]\s")
 # phase words that take their count before them: "4 in, 4 out", "`4` for the in duration"

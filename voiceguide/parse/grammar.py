@@ -528,8 +528,10 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
         return True
     if found.value >= 60 and not timed and lexicon.TIMES_A_DAY.match(text, found.end):
         return True  # "Practise this for 5 to 10 minutes, 3 to 4 times a day." (not "Press for 2 minutes twice a day")
-    if found.value >= 120 and not timed and _GOAL_BEFORE.search(text[max(0, found.start - 30) : found.start]):
-        return True  # "Stay as long as you like, but aim for 4 minutes."
+    if found.value >= 60 and not timed and _GOAL_BEFORE.search(text[max(0, found.start - 30) : found.start]):
+        return True  # "Stay as long as you like, but aim for 4 minutes.", "Start out with just 2 minutes"
+    if found.value >= 60 and not timed and (_OF_THIS.match(text, found.end) or _PROGRESSION.search(text)):
+        return True  # "2 minutes of this", "add on a minute the following week": how long it all lasts
     if _SESSION_AFTER.match(text, found.end):
         return True
     if _UNTIL_EFFECT.match(text, found.end) and _TAKES_BEFORE.search(text[: found.start]):
@@ -538,7 +540,14 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
 
 
 _GOAL_BEFORE = re.compile(
-    r"\b(?:aim(?:ing)?|try(?:ing)?|shoot(?:ing)?)\s+for\s+(?:about\s+|around\s+|at least\s+)?$", re.I
+    r"(?:\b(?:aim(?:ing)?|try(?:ing)?|shoot(?:ing)?)\s+for|\bstart(?:ing)?\s+(?:out\s+|off\s+)?with)"
+    r"\s+(?:about\s+|around\s+|at least\s+|just\s+|only\s+)?$",
+    re.IGNORECASE,
+)
+_OF_THIS = re.compile(r"\s+of\s+(?:this|it|that|these|the (?:exercise|practice|technique))\b", re.IGNORECASE)
+_PROGRESSION = re.compile(
+    r"\b(?:the following|next|each|every|after a|over the next)\s+(?:week|weeks|month|months)\b|\bover time\b",
+    re.IGNORECASE,
 )
 # What follows a time that is the whole session's: "Spend 10 minutes on this routine."
 _SESSION_AFTER = re.compile(

@@ -155,7 +155,7 @@ _REPEAT_HEAD = re.compile(
     r"(?:\s+(?:this|it|that|the same|the whole|the|this whole)"
     r"(?:\s+(?:cycle|sequence|pattern|round|exercise|breath|breathing|thing|steps?|movement|stretch)"
     r"(?:\s+of\s+(?:\w+\s+)?(?:breathing|breaths?))?)?)?"  # "this pattern of rhythmic breathing"
-    r"\s*(?:for\s*)?$",
+    r"\s*(?:for\s*)?(?:at least\s*|about\s*|around\s*|up to\s*|roughly\s*)?$",
     re.IGNORECASE,
 )
 
