@@ -782,3 +782,28 @@ def test_a_breath_counted_aloud_with_pauses_then_repeated_at_least_a_number_of_t
 def test_how_long_the_practice_grows_or_lasts_is_not_a_hold(text: str) -> None:
     routine = parse_text(f"Breathe in for 4 seconds and out for 6 seconds.\n\n{text}", "x.txt")
     assert not [s.seconds for s in routine.steps if s.seconds >= 60]
+
+
+def test_a_round_of_alternate_nostril_breathing_is_repeated_whole() -> None:
+    text = (
+        "Close the right nostril with your thumb and breathe in through the left nostril for four counts.\n"
+        "Close both nostrils and hold for four counts.\n"
+        "Open the right nostril and breathe out through it for four counts.\n"
+        "Breathe in through the right nostril for four counts, then close it and breathe out through the left.\n"
+        "Repeat for 3 rounds.\n"
+    )
+    steps = parse_text(text, "x.txt").steps
+    told = [s.index for s in steps if s.is_instruction and s.copy_of is None]
+    assert len(told) == 4
+    assert [s.copy_of for s in steps if s.copy_of is not None] == told * 2
+    assert [s.announce for s in steps if s.kind == "repeat"] == ["Round 2."]
+
+
+def test_release_and_repeat_and_do_it_on_both_hands_say_how_the_press_before_is_done() -> None:
+    text = "Press the point with your index finger for 30 sec.\n\nRelease and repeat 5 times. Do it on both hands.\n"
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.kind, s.seconds, s.repeat, s.side) for s in steps] == [
+        ("press", 30, 5, "right"),
+        ("switch", 0, 1, "left"),
+        ("press", 30, 5, "left"),
+    ]

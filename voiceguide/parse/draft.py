@@ -66,6 +66,7 @@ class Draft:
     rule_listed: bool = False  # it has timed a list, which a paragraph after ends
     ruled: list[tuple[int, Rule]] = field(default_factory=list)  # steps the rule will time
     pending: list[tuple[list[int], str | None]] = field(default_factory=list)  # to mirror, with the part
+    round_from: int | None = None  # the first step of a breath told one nostril and then the other
     dose_ahead: Unit | None = None  # "REPS: 10 | SETS: 3" under an exercise's name, before what to do
 
     def add(self, step: Step, unit: Unit | None = None) -> None:

@@ -150,6 +150,7 @@ _TIMING_LABEL = re.compile(
 
 _REPEAT_HEAD = re.compile(
     r"^\s*(?:(?:then|now|and|i)\s+)*(?:(?:inhale|breathe in|breathe) again,?\s+and\s+)?"
+    r"(?:(?:release|relax|let go|rest),?\s+(?:and\s+|then\s+)?)?"  # "Release and repeat 5-10 times."
     r"(?:repeat|do|perform|complete|aim for|try|continue|keep(?: going| doing| up)?|carry on(?: with)?|"
     r"go on(?: with)?)\b(?:\s+doing)?"
     r"(?:\s+(?:this|it|that|the same|the whole|the|this whole)"
@@ -350,11 +351,38 @@ def _time_both_sides(b: Draft, unit: Unit, last: int) -> bool:
 def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
     """The units after `at` that tell the rest of the breath it starts: "Inhale for 4." "Hold
     for 7." "Exhale for 8.", or a breathing step ("Take a few slow breaths.") and the phases
-    listed under it. A sentence between two phases that only says how ("Close your mouth.") is
-    part of it. Empty unless together they make a whole breath."""
+    listed under it. What is said between two phases is part of it. Empty unless together they
+    make a whole breath through the nose or mouth.
+
+    Alternate-nostril breathing breathes through one side and then the other: each phase stays a
+    step of its own, said as it comes, since the side is what each one teaches (see nostril_round)."""
+    run, whole, sides = _told_breath(units, at, lead)
+    return run if whole and sides < 2 else []
+
+
+def through_each_nostril(units: list[Unit], at: int, lead: Step) -> bool:
+    """The unit at `at` starts a whole breath told one nostril and then the other."""
+    _, whole, sides = _told_breath(units, at, lead)
+    return whole and sides >= 2
+
+
+def nostril_round(b: Draft, unit: Unit, previous: int | None) -> list[int]:
+    """ "Repeat for 10 rounds." after a breath told one nostril and then the other: the round is
+    all of its steps, not the last one."""
+    start = b.round_from
+    if start is None or previous is None or previous < start or not unit.repeat or unit.durations:
+        return []
+    if not (unit.instruction and is_modifier(unit)):
+        return []
+    return [p for p in range(start, len(b.steps)) if b.steps[p].is_instruction and b.steps[p].copy_of is None]
+
+
+def _told_breath(units: list[Unit], at: int, lead: Step) -> tuple[list[int], bool, int]:
+    """The units that tell the rest of the breath `at` starts, whether they make a whole breath,
+    and through how many nostrils by name."""
     phases = list(units[at].phases)
     if not phases and not (lead.kind == "breath" and lead.breath_from != "text" and lead.seconds_from != "text"):
-        return []
+        return [], False, 0
     run: list[int] = []
     for position in range(at + 1, len(units)):
         unit, before = units[position], units[run[-1] if run else at]
@@ -387,10 +415,8 @@ def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
         if not said or not (felt or _SPOKEN_COUNT.match(unit.text)):
             break
         run.append(position)
-    # Alternate-nostril breathing breathes through one side and then the other: each phase stays a
-    # step of its own, said as it comes, since the side is what each one teaches.
     named = {side for p in [at, *run] for side in _breathed_through(units[p].text)}
-    return run if pattern_of(phases) is not None and len(named) < 2 else []
+    return run, pattern_of(phases) is not None, len(named)
 
 
 _SPOKEN_COUNT = re.compile(r"^[\W\d]*$")  # "1… 2… 3… 4… 5…", the count a page spells out under its phase

@@ -149,7 +149,7 @@ _BOTH_SIDES = re.compile(r"\b(?:on )?(?:both|each) sides?\b|\b(?:left|right) and
 _BETWEEN = re.compile(r"\bbetween (?:each |the )?(?:sets|reps|rounds|repetitions|each)\b", re.IGNORECASE)
 
 
-_AGAIN = re.compile(r"\b(?:repeat\w*|again|same)\b", re.IGNORECASE)
+_AGAIN = re.compile(r"\b(?:repeat\w*|again|same|it|this|that|these|them)\b", re.IGNORECASE)  # "Do it on both hands"
 
 
 def _rule_looks_back(b: Draft, unit: Unit, after: list[Unit]) -> bool:

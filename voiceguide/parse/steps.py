@@ -28,8 +28,10 @@ from voiceguide.parse.modifiers import (
     dose_ahead,
     give_dose_ahead,
     merge,
+    nostril_round,
     restated,
     session_badge,
+    through_each_nostril,
     time_the_last,
     times_previous,
 )
@@ -91,7 +93,7 @@ def _steps(units: list[Unit]) -> Draft:
         if unit.section != b.run_section:
             give_dose_ahead(b)
             finish(b)
-            b.run, b.run_section, b.side, b.part = [], unit.section, None, None
+            b.run, b.run_section, b.side, b.part, b.round_from = [], unit.section, None, None, None
         previous = last_instruction(b)
         same_block = previous is not None and b.block_of.get(previous) == unit.block
         # the paragraph or list item right after, with nothing between but what it says itself
@@ -114,6 +116,12 @@ def _steps(units: list[Unit]) -> Draft:
             continue
         if unit.number is not None and not same_block and accompanies(unit):
             previous = None  # "1. Breathe out slowly.": a numbered step of its own, not said with the one before
+        nostrils = nostril_round(b, unit, previous)
+        if nostrils:
+            finish(b)
+            repeat_rounds(b, unit, nostrils, round_of)
+            b.round_from = None
+            continue
         group = movement_of(b, unit, previous)
         if group:
             finish(b)
@@ -207,6 +215,8 @@ def _steps(units: list[Unit]) -> Draft:
             run = breath_run(units, at, step)
             if run:
                 b.breathing, b.phases, b.phases_at = set(run), list(unit.phases), len(b.steps) - 1
+            if b.round_from is None and through_each_nostril(units, at, step):
+                b.round_from = len(b.steps) - 1
             if cue and cue.kind == "each":
                 b.pending.append(([len(b.steps) - 1], cue.part))
             aside = ASIDE_SECTION.search(unit.section or "")
