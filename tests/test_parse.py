@@ -807,3 +807,13 @@ def test_release_and_repeat_and_do_it_on_both_hands_say_how_the_press_before_is_
         ("switch", 0, 1, "left"),
         ("press", 30, 5, "left"),
     ]
+
+
+def test_a_clinicians_page_tells_the_steps_through_the_patient() -> None:
+    text = (
+        "Have the patient sit tall and turn the head slowly to the left.\n\n"
+        "They hold for 15 seconds and repeat 3 times.\n\n"
+        "The patient is instructed to press the palms together for 5 seconds.\n"
+    )
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [(s.text.split()[4], s.seconds, s.repeat) for s in steps] == [("tall", 15, 3), ("to", 5, 1)]

@@ -161,6 +161,9 @@ _SPOKEN_LEAD = re.compile(
     r"(?:(?:what\s+)?(?:we're|we are|you're|you are|i'm|i am|we'll|you'll)\s+(?:gonna|going to|want to|wanna)\s+"
     r"(?:do\s+(?:first|next|now\s+)?\s*is\s+)?|what i (?:like|want|love) to do (?:here |next |now )?is\s+|"
     r"i (?:want|would like|'d like) you to\s+|go ahead and\s+|let's\s+|let us\s+"
+    # a clinician's page: "Have the patient hold…", "Instruct the patient to sit…", "Have them repeat…"
+    r"|(?:from this position\s+|then\s+)?(?:have|ask|instruct|tell|get)\s+(?:the\s+)?(?:patient|client|them|him|her)"
+    r"\s+(?:to\s+)?|(?:the\s+)?(?:patient|client)\s+is\s+(?:then\s+)?(?:instructed|asked|told)\s+to\s+"
     # "we will inhale for a count of four" (not "you will feel…")
     r"|(?:we|you)(?:'ll|\s+will)\s+(?:now\s+|then\s+|gently\s+|slowly\s+)?"
     r"(?!(?:be|feel|notice|need|find|have|see|get|want|probably|likely|also|start to)\b))(?:just\s+)?",
@@ -305,7 +308,7 @@ _SUBJECT_FIRST = re.compile(
 # A description of what to do ("You then press the point…", "The patient lies on the back…",
 # "It requires that you press your thumb…"): the verb after its subject.
 _DESCRIBED = re.compile(
-    r"(?:^|[;:]\s*)(?P<you>you)\s+(?:(?:then|now|just|simply|gently|slowly|first|next|also|carefully|firmly|again)\s+)*"
+    r"(?:^|[;:]\s*)(?P<you>you|they)\s+(?:(?:then|now|just|simply|gently|slowly|first|next|also|carefully|firmly|again)\s+)*"
     r"(?P<verb>[a-z]+)\b"
     r"|^(?:the|a|each)\s+(?:patient|client|subject|person|participant|student|pupil|reader|user|athlete|individual)"
     r"\s+(?:(?:then|now|first|next|also|slowly|gently)\s+)*(?P<does>[a-z]+)\b"
@@ -326,6 +329,8 @@ def _described(text: str) -> bool:
         return False  # "…so that you breathe more easily": why, not what
     if match.group("does"):
         return is_third_person(verb) and (verb_lemma(verb) or "") in IMPERATIVE
+    if (match.group("you") or "").lower() == "they" and not (lexicon.find_durations(text) or lexicon.find_repeat(text)):
+        return False  # "They help the muscles relax.", unlike a clinician's "They hold for 20 seconds."
     return verb in IMPERATIVE and verb not in _NOT_DONE
 
 

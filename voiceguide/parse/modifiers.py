@@ -121,6 +121,7 @@ def is_modifier(unit: Unit) -> bool:
         return True  # "2 sets of 15, rest 45 seconds between sets."
     if unit.durations:
         head = words_of(LABEL.sub("", unit.text[: unit.durations[0].start]))
+        head = head[1:] if head[:1] in (["you"], ["they"]) else head  # "They hold for 20 seconds…"
         if FREE_BREATHING.search(" ".join(head)):
             return False  # "Then breathe normally for a minute.": the paced breath is over
         if _REPEAT_HEAD.match(unit.text[: unit.durations[0].start]):
