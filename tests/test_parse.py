@@ -817,3 +817,13 @@ def test_a_clinicians_page_tells_the_steps_through_the_patient() -> None:
     )
     steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
     assert [(s.text.split()[4], s.seconds, s.repeat) for s in steps] == [("tall", 15, 3), ("to", 5, 1)]
+
+
+def test_a_side_written_as_one_letter_is_named_and_said_in_full() -> None:
+    text = "1. Calf stretch R 20 seconds\n2. Calf stretch L 20 seconds\n3. Plan B and point L4 stay as they are\n"
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.side, s.text) for s in steps[:2]] == [
+        ("right", "Calf stretch right 20 seconds"),
+        ("left", "Calf stretch left 20 seconds"),
+    ]
+    assert "Plan B and point L4" in steps[2].text

@@ -95,9 +95,11 @@ def normalize(text: str) -> str:
     text = text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
     text = _GLUED.sub(r"\1. ", text)  # a page's "4 secondsHold for 4 seconds": a badge, then a title
     text = _GLUED_FIELD.sub(" | ", text)  # an exported sheet's "REPS: 10SETS: 3HOLD: 2"
+    text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)  # "Quad stretch R 30 seconds"
     return "\n".join(_QUOTE.sub("", line) for line in text.split("\n"))
 
 
+_SIDE_LETTER = re.compile(r"(?<=[a-z] )([RL])(?=[ \t]+\d|[ \t]*$|[ \t]*[,:;(–—-])", re.MULTILINE)
 _GLUED_FIELD = re.compile(r"(?<=\d)(?=(?:reps|sets|hold|daily|weekly|rest|sides?|duration|frequency)\s*:)", re.I)
 _GLUED = re.compile(r"\b(seconds|secs|minutes|mins|times|reps|breaths)(?=[A-Z][a-z])")
 
