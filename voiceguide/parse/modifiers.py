@@ -240,7 +240,7 @@ def time_the_last(b: Draft, unit: Unit) -> bool:
 def restated(b: Draft, unit: Unit) -> int | None:
     """A page's badge under a step that already says it ("Repeat for 4-10 minutes" / "Continue
     the cycle." / "4-10 minutes"): the step that said it, timed once."""
-    if not b.steps or b.steps[-1].is_instruction or not b.steps[-1].text.endswith((".", "!")):
+    if not b.steps or b.steps[-1].kind not in ("note", "intro") or not b.steps[-1].text.endswith((".", "!")):
         return None  # a badge under a description ("Lifting the head off the wall") times it
     phrases = [f.phrase.lower() for f in unit.durations]
     recent = range(len(b.steps) - 1, max(-1, len(b.steps) - 4), -1)
@@ -250,6 +250,7 @@ def restated(b: Draft, unit: Unit) -> int | None:
             for p in recent
             if phrases
             and b.steps[p].is_instruction
+            and b.steps[p].copy_of is None
             and b.steps[p].section == unit.section
             and all(phrase in b.steps[p].text.lower() for phrase in phrases)
         ),
