@@ -62,6 +62,22 @@ def rounds_of_list(b: Draft, unit: Unit, previous: int | None) -> list[int]:
     return paragraph if len(paragraph) >= 2 and previous == paragraph[-1] else []
 
 
+def both_sides_again(b: Draft, unit: Unit) -> list[int]:
+    """ "Repeat this exercise 3-5 times with each leg." right after it was done on both sides:
+    the whole of it, on both sides, is done that many times."""
+    cue = unit.side_cue
+    if not (unit.instruction and unit.repeat and cue and cue.kind == "each") or not b.steps:
+        return []
+    if b.steps[-1].copy_of is None or not only_count(unit.text.replace(cue.phrase, " "), unit.repeat):
+        return []
+    switch = next((p for p in range(len(b.steps) - 1, -1, -1) if b.steps[p].kind == "switch"), None)
+    copied = [b.steps[p].copy_of for p in range(switch + 1, len(b.steps))] if switch is not None else [None]
+    if any(p is None for p in copied):
+        return []
+    first = min(p for p in copied if p is not None)
+    return [p for p in range(first, len(b.steps)) if b.steps[p].kind not in ("note", "intro")]
+
+
 def whole_routine(b: Draft) -> list[int]:
     """Every step from the first instruction on, but the remarks between."""
     first = next((p for p, step in enumerate(b.steps) if step.is_instruction), len(b.steps))

@@ -36,6 +36,7 @@ from voiceguide.parse.modifiers import (
     times_previous,
 )
 from voiceguide.parse.repeats import (
+    both_sides_again,
     movement_of,
     repeat_range,
     repeat_rounds,
@@ -103,6 +104,11 @@ def _steps(units: list[Unit]) -> Draft:
             and all(b.block_of.get(p) == unit.block for p in range(previous + 1, len(b.steps)))
         ) or _goes_on(b, unit, previous)
         if dose_ahead(b, unit):
+            continue
+        both = both_sides_again(b, unit)
+        if both:
+            finish(b)
+            repeat_rounds(b, unit, both, round_of)
             continue
         rounds = rounds_of_list(b, unit, previous)
         if rounds:
