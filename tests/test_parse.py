@@ -829,12 +829,15 @@ def test_a_side_written_as_one_letter_is_named_and_said_in_full() -> None:
     assert "Plan B and point L4" in steps[2].text
 
 
-def test_both_sides_done_then_asked_again_with_each_leg_are_rounds_of_both() -> None:
+@pytest.mark.parametrize(
+    "again", ["Repeat this exercise 3 times with each leg.", "Repeat the exercise at least three times on both sides."]
+)
+def test_both_sides_done_then_asked_again_with_each_leg_are_rounds_of_both(again: str) -> None:
     text = (
         "1. Lift your right knee towards your chest.\n"
         "2. Hold for 5 seconds.\n"
         "3. Repeat with the left leg.\n\n"
-        "Repeat this exercise 3 times with each leg.\n"
+        f"{again}\n"
     )
     steps = parse_text(text, "x.txt").steps
     sides = [s.side for s in steps if s.kind == "hold"]
