@@ -697,7 +697,7 @@ def test_a_badge_that_restates_the_steps_time_is_not_a_hold_of_its_own() -> None
     [
         "Sit quietly and practise it for 6 to 8 minutes, two or three times a day.",
         "Rub the spot at least 5 minutes a day, or ideally for 15 minutes if you have the time.",
-        "Keep going as long as it feels good, but aim for 3 minutes.",
+        "Stay with it as long as it feels good, but aim for 3 minutes.",
     ],
 )
 def test_how_long_to_practise_each_day_or_in_all_is_not_a_hold(text: str) -> None:
@@ -843,3 +843,37 @@ def test_both_sides_done_then_asked_again_with_each_leg_are_rounds_of_both(again
     sides = [s.side for s in steps if s.kind == "hold"]
     assert sides == ["right", "left"] * 3
     assert [s.announce for s in steps if s.kind == "repeat"] == ["Round 2."]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("Lie on your back with your legs up the wall for 10 minutes, twice a day.", 600),
+        ("Get into a plank on your forearms. Aim for 1 minute.", 60),
+        ("Do this stretch twice a day, but hold it for 45 seconds each time.", 45),
+        ("Start with 2 minutes of slow breathing through your nose.", 120),
+        ("Lie on your back and hug your knees to your chest for 1 minute, adding 15 seconds each week.", 60),
+    ],
+)
+def test_a_step_said_with_how_often_or_how_it_grows_keeps_its_time(text: str, seconds: float) -> None:
+    steps = [s for s in parse_text(text, "x.txt").steps if s.is_instruction]
+    assert [s.seconds * (1 if s.breath_from != "text" else s.repeat) for s in steps] == [seconds]
+
+
+def test_asides_and_letters_that_only_look_like_the_new_forms_are_read_as_before() -> None:
+    text = (
+        "Stand tall, like I showed you, and lift your chest.\n\n"
+        "Breathe in for 4 seconds and out for 6 seconds. Then massage your temples in small circles.\n\n"
+        "Lie with your legs up so your body forms an L, and stay there for 2 minutes.\n\n"
+        "They take about 10 minutes in total.\n\n"
+        "Think of a calming word. Say it 5 times.\n"
+    )
+    steps = parse_text(text, "x.txt").steps
+    assert [(s.kind, s.side) for s in steps if s.is_instruction] == [
+        ("position", None),
+        ("breath", None),
+        ("massage", None),
+        ("position", None),
+    ]
+    assert "forms an L" in steps[3].text
+    assert not any("Say it" in s.text for s in steps if s.is_instruction)

@@ -421,13 +421,3 @@ def test_a_longer_hold_moves_no_other_sound_within_its_frame() -> None:
         (bell, moved_to) for bell in ("chime:end", "chime:closing") for moved_to in range(GRID)
     }
     assert sum(moved.values()) == 3, moved  # its words, its bell and the closing bell
-
-
-def test_a_rest_named_after_a_single_hold_follows_it() -> None:
-    routine = parse_text("1. Wall sit 1 minute, 20 seconds rest\n2. Squats 1 minute, 20 seconds rest\n", "x")
-    timeline = timeline_of(routine, Options())
-    hold = timeline.holds[0]
-    chime = next(e for e in timeline.events if e.start == hold.end)
-    following = next(e for e in timeline.events if e.start >= chime.end and e.kind == "speech")
-    assert hold.end - hold.start == 60 * SAMPLE_RATE
-    assert following.start - hold.end >= 20 * SAMPLE_RATE

@@ -251,7 +251,9 @@ TIMES_A_DAY = re.compile(
     re.IGNORECASE,
 )
 _OR_DAILY = re.compile(
-    r"\b(?:a|per) (?:day|week)\b,?\s+(?:but|or)\s+(?:\w+\s+){0,2}(?:for\s+)?(?:about\s+)?\S+\s+\S+$", re.IGNORECASE
+    r"\b(?:a|per) (?:day|week)\b,?\s+(?:but|or)\s+(?:preferably|ideally|even|better still|up to)\s+"
+    r"(?:for\s+)?(?:about\s+)?\S+\s+\S+$",
+    re.IGNORECASE,
 )
 
 

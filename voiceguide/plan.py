@@ -259,9 +259,8 @@ def _said_already(sentence: str, before: str) -> bool:
 
 
 def _perform(step: Step, options: Options, bells: bool) -> Iterator[Cue]:
-    after = step.release if step.repeat == 1 else 0.0  # "1 minute, 15 seconds rest" done once: the rest follows
     if not step.is_hold:
-        yield Pause(max(step.seconds, options.rest) + after, step.index)
+        yield Pause(max(step.seconds, options.rest), step.index)
         return
     for performance in range(step.repeat):
         if performance and not step.continuous:
@@ -272,7 +271,7 @@ def _perform(step: Step, options: Options, bells: bool) -> Iterator[Cue]:
         yield HoldCue(step)
         if performance == step.repeat - 1 or not step.continuous:
             yield Chime("end", step.index) if bells else Say(RELEASE, step.index)
-    yield Pause(max(options.rest, after), step.index)
+    yield Pause(options.rest, step.index)
 
 
 def phrases(routine: Routine, options: Options) -> list[str]:

@@ -25,7 +25,9 @@ _IN = (
     r"inhal\w*\b(?<!inhaled)(?<!inhaling)|inhal(?:ed|ing)\b(?!\s+(?:breath|air))|in-?breaths?|breath(?:e|ing|es)?\s+in\b|draw(?:ing)?\s+(?:(?:the\s+)?air\s+)?in\b"
     r"|draw(?:ing)?\s+(?:a\s+)?(?:slow\s+|deep\s+|full\s+)?breath"
     r"|inspir(?:e|es|ing|ation)\b|in\s+(?:duration|phase|count)"
-    r"|tak(?:e|ing)\s+(?:in\s+)?(?:a|one)\s+(?:[a-z]+,?\s+){0,2}breath\b(?!\s+out)"  # "take a deep, slow breath"
+    # "take a deep, slow breath over a 3 count", its count right after it (not "…and reach for 30 s")
+    r"|tak(?:e|ing)\s+(?:in\s+)?(?:a|one)\s+(?:[a-z]+,?\s+){0,2}breath\b"
+    r"(?=\s+(?:in\s+)?(?:over|for|to|during)\s+(?:the\s+course\s+of\s+)?(?:a\s+)?(?:count\b|\d|one|two|three|four|five|six))"
     r"|breath(?:e|ing|es)?\s+(?:(?!out\b)\w+\s+)?through\s+(?:your|the)\s+nose\b"  # in, unless told out
 )
 _HOLD = (
@@ -36,7 +38,8 @@ _HOLD = (
 )
 _OUT = (
     r"exhal\w*\b(?<!exhaled)(?<!exhaling)|exhal(?:ed|ing)\b(?!\s+(?:breath|air))|out-?breaths?|breath(?:e|ing|es)?\s+out\b|let(?:ting)?\s+(?:it|the\s+breath|the\s+air|your\s+breath|"
-    r"all\s+(?:of\s+)?the\s+air)(?:\s+\w+)?\s+(?:out|go)\b|blow(?:ing)?\s+(?:it\s+|the\s+air\s+)?out\b"
+    r"all\s+(?:of\s+)?the\s+air)(?:\s+\w+)?\s+out\b|let(?:ting)?\s+(?:the\s+air|the\s+breath|your\s+breath)\s+go\b"
+    r"|blow(?:ing)?\s+(?:it\s+|the\s+air\s+)?out\b"
     r"|releas(?:e|ing)\s+(?:the\s+|your\s+)?breath|expel\w*|expir(?:e|es|ing|ation)\b|out\s+(?:duration|phase|count)"
 )
 # "In, one, two", "and out for 7", "out… 2, 3, 4": the bare word, where it starts a phrase
@@ -59,7 +62,7 @@ _SEQUENCE = (
 )
 _COUNT = re.compile(
     rf"{_SEQUENCE}"
-    rf"|(?<!per )(?<!every )(?P<n>{NUM}){_NOT_A_COUNT}(?P<unit>{_COUNTED})?"
+    rf"|(?<!per )(?<!every )(?P<n>{NUM})(?:(?<=\d)|\b){_NOT_A_COUNT}(?P<unit>{_COUNTED})?"  # not "ten" in "tense"
     r"|(?P<rel>twice|double|two times|three times|half)\s+(?:that|the|as\s+long|as\s+much|its|the\s+length)"
     r"|(?P<one>(?<=for )(?:just |only )?a (?:single )?second)\b",  # "hold your breath for just a second"
     re.IGNORECASE,

@@ -223,7 +223,7 @@ def do_sets(b: Draft, positions: list[int]) -> list[tuple[int, list[int]]]:
 def joined(text: str, more: str) -> str:
     """A step's text with a sentence added to it; a card's line without a stop ("Inhale for 4
     seconds" over "Breathe in slowly…") gets one, so that it is said as a sentence of its own."""
-    ends = text.rstrip()[-1:] in ".!?:;,…"
+    ends = text.rstrip().rstrip("\"”’')]")[-1:] in ".!?:;,…"  # "…say “ahh.”" has its stop
     starts = more[:1].isupper() or more[:1].isdigit()
     stop = "." if starts and not ends else ""
     return f"{text.rstrip()}{stop} {more}"

@@ -260,7 +260,12 @@ def is_instruction(text: str, from_list: bool) -> bool:
         return True  # "Now begin coherent breathing: 5.5 seconds in, 5.5 seconds out"
     stripped = LABEL.sub("", stripped)
     words = words_of(stripped) or words
-    if _FIRST_PERSON.match(stripped) and not (lexicon.find_durations(stripped) or lexicon.find_repeat(stripped)):
+    told = words[0] in IMPERATIVE  # "Stand tall, like I showed you, and lift your chest."
+    if (
+        not told
+        and _FIRST_PERSON.match(stripped)
+        and not (lexicon.find_durations(stripped) or lexicon.find_repeat(stripped))
+    ):
         return False  # "I practice them occasionally.", "After a session I usually feel…": the writer's own
     lead = [w for w in words if w not in FILLER and not _adverb(w)] or words  # "Tightly screw up the eyes"
     first = lead[0]
@@ -308,7 +313,7 @@ _SUBJECT_FIRST = re.compile(
 # A description of what to do ("You then press the point…", "The patient lies on the back…",
 # "It requires that you press your thumb…"): the verb after its subject.
 _DESCRIBED = re.compile(
-    r"(?:^|[;:]\s*)(?P<you>you|they)\s+(?:(?:then|now|just|simply|gently|slowly|first|next|also|carefully|firmly|again)\s+)*"
+    r"(?:^|[;:]\s*)(?P<subject>you|they)\s+(?:(?:then|now|just|simply|gently|slowly|first|next|also|carefully|firmly|again)\s+)*"
     r"(?P<verb>[a-z]+)\b"
     r"|^(?:the|a|each)\s+(?:patient|client|subject|person|participant|student|pupil|reader|user|athlete|individual)"
     r"\s+(?:(?:then|now|first|next|also|slowly|gently)\s+)*(?P<does>[a-z]+)\b"
@@ -329,8 +334,9 @@ def _described(text: str) -> bool:
         return False  # "…so that you breathe more easily": why, not what
     if match.group("does"):
         return is_third_person(verb) and (verb_lemma(verb) or "") in IMPERATIVE
-    if (match.group("you") or "").lower() == "they" and not (lexicon.find_durations(text) or lexicon.find_repeat(text)):
-        return False  # "They help the muscles relax.", unlike a clinician's "They hold for 20 seconds."
+    timed = lexicon.find_durations(text) or lexicon.find_repeat(text)
+    if (match.group("subject") or "").lower() == "they" and (not timed or TAKES.search(text)):
+        return False  # "They help the muscles relax.", "They take 10 minutes", unlike "They hold for 20 seconds."
     return verb in IMPERATIVE and verb not in _NOT_DONE
 
 
@@ -531,12 +537,17 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
     timed = kind_of(text) in ("press", "massage", "hold")
     if found.value > SESSION_FROM and not timed:
         return True
-    if found.value >= 60 and not timed and lexicon.TIMES_A_DAY.match(text, found.end):
-        return True  # "Practise this for 5 to 10 minutes, 3 to 4 times a day." (not "Press for 2 minutes twice a day")
-    if found.value >= 60 and not timed and _GOAL_BEFORE.search(text[max(0, found.start - 30) : found.start]):
-        return True  # "Stay as long as you like, but aim for 4 minutes.", "Start out with just 2 minutes"
-    if found.value >= 60 and not timed and (_OF_THIS.match(text, found.end) or _PROGRESSION.search(text)):
-        return True  # "2 minutes of this", "add on a minute the following week": how long it all lasts
+    # How long to practise, said apart from the step: not "Aim for 1 minute." or "Do 3 minutes of
+    # this." right after it, which time it, nor a hold, a press or a position said with its time
+    practice = found.value >= 60 and not timed and not _TIMES_BEFORE.match(text)
+    if practice and _PRACTISE.search(text) and lexicon.TIMES_A_DAY.match(text, found.end):
+        return True  # "Try and practise this for 5 to 10 minutes, 3 to 4 times a day."
+    if practice and _GOAL_BEFORE.search(text[max(0, found.start - 30) : found.start]):
+        return True  # "Stay as long as you like, but aim for 4 minutes."
+    if practice and (_OF_THIS.match(text, found.end) or _PROGRESSION.match(text, found.end)):
+        return True  # "Start out with just 2 minutes of this", "add on a minute the following week"
+    if practice and re.search(r"\bthe\s+$", text[: found.start]) and _PROGRESSION.search(text):
+        return True  # "As you feel you have mastered the 2 minutes, add on a minute the following week."
     if _SESSION_AFTER.match(text, found.end):
         return True
     if _UNTIL_EFFECT.match(text, found.end) and _TAKES_BEFORE.search(text[: found.start]):
@@ -545,13 +556,17 @@ def lasts_the_session(text: str, found: lexicon.Found) -> bool:
 
 
 _GOAL_BEFORE = re.compile(
-    r"(?:\b(?:aim(?:ing)?|try(?:ing)?|shoot(?:ing)?)\s+for|\bstart(?:ing)?\s+(?:out\s+|off\s+)?with)"
-    r"\s+(?:about\s+|around\s+|at least\s+|just\s+|only\s+)?$",
+    r"\b(?:aim(?:ing)?|try(?:ing)?|shoot(?:ing)?)\s+for\s+(?:about\s+|around\s+|at least\s+|just\s+|only\s+)?$",
     re.IGNORECASE,
 )
+_TIMES_BEFORE = re.compile(
+    r"^\W*(?:(?:then|now|and|so)\s+)*(?:aim for|do|continue|keep (?:going|doing)|repeat|carry on|go on)\b",
+    re.IGNORECASE,
+)
+_PRACTISE = re.compile(r"\bpracti[cs]\w*|\b(?:do|perform|use|repeat)\s+(?:this|it|the exercise)\b", re.IGNORECASE)
 _OF_THIS = re.compile(r"\s+of\s+(?:this|it|that|these|the (?:exercise|practice|technique))\b", re.IGNORECASE)
 _PROGRESSION = re.compile(
-    r"\b(?:the following|next|each|every|after a|over the next)\s+(?:week|weeks|month|months)\b|\bover time\b",
+    r",?\s+(?:(?:the following|next|each|every|after a|over the next)\s+(?:week|weeks|month|months)|over time)\b",
     re.IGNORECASE,
 )
 # What follows a time that is the whole session's: "Spend 10 minutes on this routine."

@@ -11,7 +11,14 @@ from dataclasses import replace
 from voiceguide import lexicon
 from voiceguide.model import Step
 from voiceguide.parse.breath import FREE_BREATHING, Phase, mentions_breathing, pattern_of, said_once
-from voiceguide.parse.draft import HOLD_BREATH_KINDS, Draft, counted_seconds, joined, untimed, with_breath
+from voiceguide.parse.draft import (
+    HOLD_BREATH_KINDS,
+    Draft,
+    counted_seconds,
+    joined,
+    untimed,
+    with_breath,
+)
 from voiceguide.parse.grammar import FILLER, IMPERATIVE, LABEL, TAKES, kind_of, leading_verb, words_of
 from voiceguide.parse.units import Unit, hold_and_release, only_count
 
@@ -243,19 +250,15 @@ def restated(b: Draft, unit: Unit) -> int | None:
     if not b.steps or b.steps[-1].kind not in ("note", "intro") or not b.steps[-1].text.endswith((".", "!")):
         return None  # a badge under a description ("Lifting the head off the wall") times it
     phrases = [f.phrase.lower() for f in unit.durations]
-    recent = range(len(b.steps) - 1, max(-1, len(b.steps) - 4), -1)
-    return next(
-        (
-            p
-            for p in recent
-            if phrases
-            and b.steps[p].is_instruction
-            and b.steps[p].copy_of is None
-            and b.steps[p].section == unit.section
-            and all(phrase in b.steps[p].text.lower() for phrase in phrases)
-        ),
-        None,
-    )
+    # the step just before, over remarks and a "Continue the cycle." that goes on with it
+    recent = [p for p in range(len(b.steps) - 1, max(-1, len(b.steps) - 4), -1) if b.steps[p].is_instruction]
+    said = next((p for p in recent if not _GOES_ON.match(b.steps[p].text)), None)
+    if said is None or not phrases or b.steps[said].copy_of is not None or b.steps[said].section != unit.section:
+        return None
+    return said if all(phrase in b.steps[said].text.lower() for phrase in phrases) else None
+
+
+_GOES_ON = re.compile(r"^\W*(?:continue|keep going|keep doing|carry on|go on)\b", re.IGNORECASE)
 
 
 SESSION_BADGE = 120.0  # seconds: a bare time this long before any instruction is the session's
@@ -374,9 +377,10 @@ def nostril_round(b: Draft, unit: Unit, previous: int | None) -> list[int]:
     start = b.round_from
     if start is None or previous is None or previous < start or not unit.repeat or unit.durations:
         return []
-    if not (unit.instruction and is_modifier(unit)):
-        return []
-    return [p for p in range(start, len(b.steps)) if b.steps[p].is_instruction and b.steps[p].copy_of is None]
+    steps = [p for p in range(start, len(b.steps)) if b.steps[p].is_instruction and b.steps[p].copy_of is None]
+    if any(b.steps[p].kind not in ("breath", "hold", "position") for p in steps):
+        return []  # the round is over: "Now press the point… Repeat 3 times." counts the press
+    return steps if unit.instruction and is_modifier(unit) else []
 
 
 def _told_breath(units: list[Unit], at: int, lead: Step) -> tuple[list[int], bool, int]:
@@ -412,7 +416,8 @@ def _told_breath(units: list[Unit], at: int, lead: Step) -> tuple[list[int], boo
     for position in range(last + 1, min(last + 3, len(units))):
         unit = units[position]  # "Your stomach should fall as you exhale.": what the last phase feels like
         said = unit.block - units[last].block <= int(_SPOKEN_COUNT.match(unit.text) is not None)
-        said = said and not (unit.durations or unit.repeat or unit.phases)
+        remark = not unit.instruction or leading_verb(unit.text) in _SENSING  # not "Then massage your temples…"
+        said = said and remark and not (unit.durations or unit.repeat or unit.phases)
         felt = mentions_breathing(unit.text) and not FREE_BREATHING.search(unit.text)
         if not said or not (felt or _SPOKEN_COUNT.match(unit.text)):
             break
@@ -421,6 +426,7 @@ def _told_breath(units: list[Unit], at: int, lead: Step) -> tuple[list[int], boo
     return run, pattern_of(phases) is not None, len(named)
 
 
+_SENSING = frozenset(["feel", "notice", "sense", "observe", "imagine", "visualize", "visualise"])
 _SPOKEN_COUNT = re.compile(r"^[\W\d]*$")  # "1… 2… 3… 4… 5…", the count a page spells out under its phase
 
 
@@ -434,8 +440,8 @@ def _phase_ahead(units: list[Unit], at: int) -> Unit | None:
             return None
         if unit.phases:
             return unit if position > at else None
-        if unit.durations:
-            return None
+        if unit.durations or (unit.instruction and kind_of(unit.text) in ("massage", "press")):
+            return None  # a step of its own ("Then massage your temples…"), not how to breathe
     return None
 
 

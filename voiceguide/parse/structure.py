@@ -95,21 +95,41 @@ def normalize(text: str) -> str:
     text = text.replace("\t", "    ").replace("\u00a0", " ").replace("\u2019", "'")
     text = _GLUED.sub(r"\1. ", text)  # a page's "4 secondsHold for 4 seconds": a badge, then a title
     text = _GLUED_FIELD.sub(" | ", text)  # an exported sheet's "REPS: 10SETS: 3HOLD: 2"
-    text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)  # "Quad stretch R 30 seconds"
+    text = _SIDE_LETTER.sub(_side_in_full, text)  # "Quad stretch R 30 seconds"
     return "\n".join(_QUOTE.sub("", line) for line in text.split("\n"))
 
 
-_SIDE_LETTER = re.compile(r"(?<=[a-z] )([RL])(?=[ \t]+\d|[ \t]*$|[ \t]*[,:;(–—-])", re.MULTILINE)
+# "Quad stretch R 30 seconds": a side as one letter, between an exercise's name and its dose
+_SIDE_LETTER = re.compile(
+    r"\b(?P<before>[a-z]+) (?P<letter>(?-i:[RL]))"
+    r"(?=[ \t]+\d+(?:\s*[-–]\s*\d+)?\s*(?:seconds?|secs?|s|minutes?|mins?|reps?|x|times|breaths)\b)",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = frozenset(["a", "an", "size", "point", "type", "grade", "plan", "vitamin"])
+
+
+def _side_in_full(match: re.Match[str]) -> str:
+    if match.group("before").lower() in _NOT_A_NAME:
+        return match.group(0)
+    return f"{match.group('before')} {'right' if match.group('letter') == 'R' else 'left'}"
+
+
 _GLUED_FIELD = re.compile(r"(?<=\d)(?=(?:reps|sets|hold|daily|weekly|rest|sides?|duration|frequency)\s*:)", re.I)
+_UNFINISHED = re.compile(  # "…then hold this stretch for:" goes on in the next line
+    r"\b(?:for|to|with|of|the|a|an|your|and|in|on|at|by|from|about|into|is|are|be)\s*:$", re.IGNORECASE
+)
 _GLUED = re.compile(r"\b(seconds|secs|minutes|mins|times|reps|breaths)(?=[A-Z][a-z])")
 
 
 def _title_case(text: str) -> bool:
     """'Evening Foot Care' or 'Benefits:' rather than 'Sit down and relax'."""
     words = re.findall(r"[A-Za-z]+", text)
-    long_words = [w for w in words if len(w) >= 4] or [w for w in words if len(w) >= 2]  # "Tip", "Rest"
+    long_words = [w for w in words if len(w) >= 4] or [w for w in words if w.lower() in _SHORT_TITLES]  # "Tip"
     capitals = sum(w[0].isupper() for w in long_words)
     return text.endswith(":") or (bool(long_words) and capitals >= max(1, round(0.6 * len(long_words) + 0.01)))
+
+
+_SHORT_TITLES = frozenset(["tip", "tips", "aim", "why", "how"])
 
 
 def _is_title_line(text: str) -> bool:
@@ -439,7 +459,12 @@ def _join(lines: list[tuple[int, str]]) -> tuple[str, tuple[tuple[int, int], ...
         if parts:
             length += 1
             # "…some are even simpler:" over "Inhale for a count of 5.": the lines under it are sentences
-            ends_intro = parts[-1].endswith(":") and len(parts[-1].split()) >= 4 and cleaned[:1].isupper()
+            ends_intro = (
+                parts[-1].endswith(":")
+                and len(parts[-1].split()) >= 4
+                and cleaned[:1].isupper()
+                and not _UNFINISHED.search(parts[-1])
+            )
             parts[-1] += "\n" if ends_intro else " "
         offsets.append((length, number))
         parts.append(cleaned)

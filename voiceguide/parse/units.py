@@ -38,7 +38,7 @@ REPEAT_ONLY_WORDS = re.compile(
     r"for|about|approximately|up to|to|times?|sets?|rounds?|and|then|now|you|can|should|go|through|"
     # said of it rather than to the listener: "This process should be repeated 2 to 3 times."
     r"repeated|be|will|we|ll|want|ideally|done|action|complete|completed|"
-    r"say|perhaps|maybe|roughly|around|at least|at most)\b",
+    r"perhaps|maybe|roughly|around|at least|at most)\b|,\s*say\s*,",  # "Repeat, say, twelve times."
     re.IGNORECASE,
 )
 
