@@ -353,24 +353,6 @@ def _time_both_sides(b: Draft, unit: Unit, last: int) -> bool:
     return True
 
 
-def breath_run(units: list[Unit], at: int, lead: Step) -> list[int]:
-    """The units after `at` that tell the rest of the breath it starts: "Inhale for 4." "Hold
-    for 7." "Exhale for 8.", or a breathing step ("Take a few slow breaths.") and the phases
-    listed under it. What is said between two phases is part of it. Empty unless together they
-    make a whole breath through the nose or mouth.
-
-    Alternate-nostril breathing breathes through one side and then the other: each phase stays a
-    step of its own, said as it comes, since the side is what each one teaches (see nostril_round)."""
-    run, whole, sides = _told_breath(units, at, lead)
-    return run if whole and sides < 2 else []
-
-
-def through_each_nostril(units: list[Unit], at: int, lead: Step) -> bool:
-    """The unit at `at` starts a whole breath told one nostril and then the other."""
-    _, whole, sides = _told_breath(units, at, lead)
-    return whole and sides >= 2
-
-
 def nostril_round(b: Draft, unit: Unit, previous: int | None) -> list[int]:
     """ "Repeat for 10 rounds." after a breath told one nostril and then the other: the round is
     all of its steps, not the last one."""
@@ -383,12 +365,18 @@ def nostril_round(b: Draft, unit: Unit, previous: int | None) -> list[int]:
     return steps if unit.instruction and is_modifier(unit) else []
 
 
-def _told_breath(units: list[Unit], at: int, lead: Step) -> tuple[list[int], bool, int]:
-    """The units that tell the rest of the breath `at` starts, whether they make a whole breath,
-    and through how many nostrils by name."""
+def breath_run(units: list[Unit], at: int, lead: Step) -> tuple[list[int], bool]:
+    """The units after `at` that tell the rest of the breath it starts: "Inhale for 4." "Hold
+    for 7." "Exhale for 8.", or a breathing step ("Take a few slow breaths.") and the phases
+    listed under it. What is said between two phases is part of it. Empty unless together they
+    make a whole breath through the nose or mouth.
+
+    Alternate-nostril breathing breathes through one side and then the other: each phase stays a
+    step of its own, said as it comes, since the side is what each one teaches. The second value
+    says the units start such a breath (see nostril_round)."""
     phases = list(units[at].phases)
     if not phases and not (lead.kind == "breath" and lead.breath_from != "text" and lead.seconds_from != "text"):
-        return [], False, 0
+        return [], False
     run: list[int] = []
     for position in range(at + 1, len(units)):
         unit, before = units[position], units[run[-1] if run else at]
@@ -423,7 +411,8 @@ def _told_breath(units: list[Unit], at: int, lead: Step) -> tuple[list[int], boo
             break
         run.append(position)
     named = {side for p in [at, *run] for side in _breathed_through(units[p].text)}
-    return run, pattern_of(phases) is not None, len(named)
+    whole = pattern_of(phases) is not None
+    return (run if whole and len(named) < 2 else []), whole and len(named) >= 2
 
 
 _SENSING = frozenset(["feel", "notice", "sense", "observe", "imagine", "visualize", "visualise"])

@@ -31,7 +31,6 @@ from voiceguide.parse.modifiers import (
     nostril_round,
     restated,
     session_badge,
-    through_each_nostril,
     time_the_last,
     times_previous,
 )
@@ -147,12 +146,13 @@ def _steps(units: list[Unit]) -> Draft:
             b.add(Step(text=unit.text, kind="intro", section=unit.section, source_line=unit.line), unit)
             b.guesses.append((unit.line, len(b.steps) - 1, f"“{unit.text}” read as how long the session lasts"))
             continue
-        told = restated(b, unit) if bare_dosage(unit) else None
-        if told is not None:
-            b.steps[told] = replace(b.steps[told], text=joined(b.steps[told].text, unit.text))  # not said twice
-            continue
-        if bare_dosage(unit) and time_the_last(b, unit):
-            continue
+        if bare_dosage(unit):
+            told = restated(b, unit)
+            if told is not None:
+                b.steps[told] = replace(b.steps[told], text=joined(b.steps[told].text, unit.text))  # not said twice
+                continue
+            if time_the_last(b, unit):
+                continue
         copies = unit.step_range or (unit.side_cue and unit.side_cue.kind != "each")
         finish(b, None if copies else unit.block)  # what follows is a step of its own; copies of finished ones
         general = said_of_all(b, unit, units[at + 1 :])
@@ -218,10 +218,10 @@ def _steps(units: list[Unit]) -> Draft:
                 b.sets[len(b.steps) - 1] = int(unit.sets.value)
             one_then_other(b, len(b.steps) - 1)
             # a breath told phase by phase may follow
-            run = breath_run(units, at, step)
+            run, each_nostril = breath_run(units, at, step)
             if run:
                 b.breathing, b.phases, b.phases_at = set(run), list(unit.phases), len(b.steps) - 1
-            if b.round_from is None and through_each_nostril(units, at, step):
+            if each_nostril and b.round_from is None:
                 b.round_from = len(b.steps) - 1
             if cue and cue.kind == "each":
                 b.pending.append(([len(b.steps) - 1], cue.part))
